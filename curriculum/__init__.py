@@ -1,0 +1,171 @@
+"""The training platform: create_app is the only place where things are wired."""
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from curriculum import i18n
+from curriculum.config import ROOT, Config, TestConfig
+from curriculum.content import ContentInvalid, load_catalog
+from curriculum.extensions import babel, csrf, db, login_manager, migrate
+from curriculum.headers import add_security_headers
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Give every SQLite connection a busy timeout and enforce foreign keys."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+
+def create_app(config: str | type[Config] | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_class = TestConfig if config == "testing" else (config or Config)
+    app.config.from_object(config_class(Path(app.instance_path)))
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    _init_login(app)
+
+    from curriculum.views import admin, auth, committee, learn, main, quiz
+
+    for module in (main, auth, learn, quiz, committee, admin):
+        app.register_blueprint(module.bp)
+
+    _init_catalog(app)
+    _init_templates(app)
+    _init_errors(app)
+
+    from curriculum import cli
+
+    cli.register(app)
+
+    @app.after_request
+    def _headers(response):
+        return add_security_headers(response, app.config.get("HSTS", False))
+
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from curriculum.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return db.session.scalar(
+            select(User).where(User.session_token == token, User.active.is_(True))
+        )
+
+
+def _init_catalog(app: Flask) -> None:
+    """Load the content once; refuse to start when it is invalid."""
+    with app.test_request_context():
+        term_base = url_for("learn.glossary")
+
+    def term_url(key: str) -> str:
+        return f"{term_base}#{key}"
+
+    try:
+        catalog = load_catalog(
+            app.config["ROOT"],
+            app.config["MODULES_DIR"],
+            app.config["QUIZZES_DIR"],
+            term_url,
+        )
+    except ContentInvalid as exc:
+        raise SystemExit(f"Invalid content, the application will not start:\n{exc}") from None
+    app.extensions["catalog"] = catalog
+
+
+def _init_templates(app: Flask) -> None:
+    from curriculum import permissions
+    from curriculum.static_files import asset_url
+
+    app.jinja_env.filters["digits"] = i18n.khmer_digits
+    app.jinja_env.filters["number"] = i18n.format_number
+    app.jinja_env.filters["day"] = i18n.format_day
+    app.jinja_env.globals.update(
+        LOCALES=i18n.LOCALES,
+        asset_url=asset_url,
+        permissions=permissions,
+    )
+
+    @app.context_processor
+    def _locale():
+        locale = i18n.current_locale()
+        return {"locale": locale, "tr": lambda text: text[locale]}
+
+
+def _init_errors(app: Flask) -> None:
+    def page(code: int, title, message):
+        return (
+            render_template("errors/error.html", code=code, title=title, message=message),
+            code,
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return page(
+            400,
+            _l("The form has expired"),
+            _l(
+                "For your safety, forms expire. Nothing was saved. Go back, reload the "
+                "page and send the form again."
+            ),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return page(403, _l("Not allowed"), _l("Your account cannot open this page."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return page(404, _l("Page not found"), _l("There is no page at this address."))
+
+    @app.errorhandler(405)
+    def bad_method(exc):
+        return page(405, _l("Not allowed"), _l("This page cannot be used that way."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return page(413, _l("Too large"), _l("What you sent is too large."))
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc):
+        db.session.rollback()
+        app.logger.error("database error on %s: %s", request.path, type(exc).__name__)
+        return page(
+            503,
+            _l("Service unavailable"),
+            _l("The database cannot be reached just now. Please try again in a minute."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return page(500, _l("Something went wrong"), _l("Please try again later."))

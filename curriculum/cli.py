@@ -1,0 +1,192 @@
+"""flask commands: users, content, i18n, demo. Each exits non-zero on failure."""
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from curriculum.config import Config
+from curriculum.content import ContentInvalid, load_catalog
+from curriculum.content.stamping import stamp
+from curriculum.content.status import content_status
+from curriculum.extensions import db
+from curriculum.models import ROLES, TRACKS, Commune, Province
+from curriculum.services import accounts, demo
+from curriculum.translation_catalog import Paths, check, compile_all, update, write_pot
+
+users_cli = AppGroup("users", help="Manage accounts.")
+content_cli = click.Group("content", help="Check, stamp and report the curriculum files.")
+i18n_cli = click.Group("i18n", help="Extract, update, compile and check translations.")
+
+
+def register(app) -> None:
+    """Attach the commands that need the application."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+
+
+# -- users -------------------------------------------------------------------
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Name in Khmer.")
+@click.option("--latin-name", default=None, help="Name in Latin letters.")
+@click.option("--role", type=click.Choice(ROLES), default="trainee", show_default=True)
+@click.option("--track", "tracks", type=click.Choice(TRACKS), multiple=True)
+@click.option("--gender", default="unspecified")
+@click.option("--province", "province_code", help="Province code (scope or home).")
+@click.option("--commune", "commune_code", help="Commune code (scope or home).")
+@click.option("--password", envvar="NEW_USER_PASSWORD", help="Asked for when absent.")
+def create_user_command(
+    username, display_name, latin_name, role, tracks, gender, province_code,
+    commune_code, password,
+):
+    """Create an account of any role."""
+    province = commune = None
+    if commune_code:
+        commune = db.session.scalar(select(Commune).where(Commune.code == commune_code))
+        if commune is None:
+            raise click.ClickException(f"no commune with code {commune_code}")
+    if province_code:
+        province = db.session.scalar(select(Province).where(Province.code == province_code))
+        if province is None:
+            raise click.ClickException(f"no province with code {province_code}")
+    if password is None:
+        password = getpass.getpass("Password: ")
+    try:
+        user = accounts.create_user(
+            username=username,
+            display_name=display_name,
+            latin_name=latin_name,
+            role=role,
+            tracks=list(tracks),
+            gender=gender,
+            password=password,
+            province_id=(commune.province_id if commune else province.id if province else None),
+            commune_id=commune.id if commune else None,
+        )
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {user.username} ({user.role})")
+
+
+# -- demo --------------------------------------------------------------------
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when accounts exist.")
+@with_appcontext
+def demo_command(if_empty):
+    """Create demo places and one account of every role; print the passwords."""
+    if demo.has_users():
+        if if_empty:
+            click.echo("Accounts exist already; demo accounts were not added.")
+            return
+        raise click.ClickException("accounts exist already; use an empty database")
+    created = demo.create_demo(current_app.extensions["catalog"])
+    click.echo("Demo accounts (the passwords are shown only now):")
+    for account in created:
+        click.echo(f"  {account.role:<12} {account.username:<20} {account.password}")
+
+
+# -- content -----------------------------------------------------------------
+def _content_paths() -> tuple[Path, Path, Path]:
+    return Config.ROOT, Config.MODULES_DIR, Config.QUIZZES_DIR
+
+
+@content_cli.command("check")
+def content_check():
+    """Validate every content file; print errors with file and line."""
+    root, modules, quizzes = _content_paths()
+    try:
+        catalog = load_catalog(root, modules, quizzes, lambda key: f"/glossary#{key}")
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(exc.errors)} error(s) in the content.", err=True)
+        sys.exit(1)
+    lessons = sum(len(m.lessons) for m in catalog.modules)
+    questions = sum(len(q.questions) for q in catalog.quizzes.values())
+    click.echo(
+        f"Content is valid: {len(catalog.modules)} modules, {lessons} lessons, "
+        f"{len(catalog.quizzes)} quizzes, {questions} questions, "
+        f"{len(catalog.glossary)} glossary terms."
+    )
+
+
+@content_cli.command("status")
+def content_status_command():
+    """Print lessons and questions per language, stale Khmer and review status."""
+    root, modules, quizzes = _content_paths()
+    try:
+        catalog = load_catalog(root, modules, quizzes, lambda key: f"/glossary#{key}")
+    except ContentInvalid as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    header = f"{'module':<20} {'lessons en/km':>13} {'questions en/km':>15} {'EN words':>8} {'KM chars':>8}  stale  review"
+    click.echo(header)
+    for row in content_status(catalog):
+        review = "reviewed" if not row.draft else f"draft ({len(row.draft)} files)"
+        click.echo(
+            f"{row.key:<20} {row.lessons_en:>6}/{row.lessons_km:<6} "
+            f"{row.questions_en:>7}/{row.questions_km:<7} {row.en_words:>8} "
+            f"{row.km_chars:>8}  {len(row.stale):>5}  {review}"
+        )
+        for path in row.stale:
+            click.echo(f"    stale Khmer: {path}")
+
+
+@content_cli.command("stamp")
+@click.option(
+    "--force",
+    "force",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A Khmer file updated to match changed English.",
+)
+def content_stamp(force):
+    """Record the English hash in Khmer files that say "pending" (or are forced)."""
+    _, modules, quizzes = _content_paths()
+    changed = stamp(modules, quizzes, set(force))
+    for path in changed:
+        click.echo(f"stamped {path}")
+    click.echo(f"{len(changed)} file(s) stamped.")
+
+
+# -- i18n --------------------------------------------------------------------
+def _i18n_paths() -> Paths:
+    return Paths(Config.ROOT, Config.ROOT / "translations")
+
+
+@i18n_cli.command("extract")
+def i18n_extract():
+    """Extract messages from code and templates into messages.pot."""
+    count = write_pot(_i18n_paths())
+    click.echo(f"{count} messages extracted.")
+
+
+@i18n_cli.command("update")
+def i18n_update():
+    """Merge messages.pot into translations/km/LC_MESSAGES/messages.po."""
+    update(_i18n_paths())
+    click.echo("Catalogues updated.")
+
+
+@i18n_cli.command("compile")
+def i18n_compile():
+    """Build the .mo files."""
+    compile_all(_i18n_paths())
+    click.echo("Catalogues compiled.")
+
+
+@i18n_cli.command("check")
+def i18n_check():
+    """Fail on a stale messages.pot, a missing Khmer string or a broken placeholder."""
+    problems = check(_i18n_paths())
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} translation problem(s).", err=True)
+        sys.exit(1)
+    click.echo("Translations are complete and current.")

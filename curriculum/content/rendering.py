@@ -1,0 +1,51 @@
+"""Lesson Markdown to HTML, once at load, with glossary links resolved."""
+
+import xml.etree.ElementTree as ET  # noqa: S405 - builds trees from our own Markdown
+from collections.abc import Callable
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+GLOSSARY_SCHEME = "glossary:"
+
+
+class _GlossaryLinks(Treeprocessor):
+    def __init__(self, md, term_url: Callable[[str], str], found: list[str]):
+        super().__init__(md)
+        self.term_url = term_url
+        self.found = found
+
+    def run(self, root: ET.Element) -> None:
+        for link in root.iter("a"):
+            href = link.get("href", "")
+            if href.startswith(GLOSSARY_SCHEME):
+                key = href[len(GLOSSARY_SCHEME) :]
+                self.found.append(key)
+                link.set("href", self.term_url(key))
+                link.set("class", "term")
+            elif href.startswith(("http://", "https://")):
+                link.set("rel", "noopener noreferrer")
+
+
+class _GlossaryExtension(Extension):
+    def __init__(self, term_url: Callable[[str], str], found: list[str]):
+        super().__init__()
+        self.term_url = term_url
+        self.found = found
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API name
+        md.treeprocessors.register(
+            _GlossaryLinks(md, self.term_url, self.found), "glossary_links", 5
+        )
+
+
+def render_lesson(body: str, term_url: Callable[[str], str]) -> tuple[str, list[str]]:
+    """Return the HTML of a lesson body and the glossary keys it links to."""
+    found: list[str] = []
+    md = markdown.Markdown(
+        extensions=[_GlossaryExtension(term_url, found), "sane_lists"],
+        output_format="html",
+    )
+    html = md.convert(body)
+    return html, found

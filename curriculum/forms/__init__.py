@@ -1,0 +1,1 @@
+"""WTForms classes with lazy labels and an explicit translated message on every check."""

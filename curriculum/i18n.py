@@ -1,0 +1,67 @@
+"""Locales, locale selection, Khmer digits and dates."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_date as babel_format_date
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LOCALES = {"km": "ខ្មែរ", "en": "English"}
+DEFAULT_LOCALE = "km"
+COOKIE = "lang"
+KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+
+
+def explicit_locale() -> str | None:
+    """Return the locale asked for in this request's ?lang=, if valid."""
+    lang = request.args.get("lang")
+    return lang if lang in LOCALES else None
+
+
+def select_locale() -> str:
+    """Pick the locale: explicit choice, user preference, cookie, browser, Khmer."""
+    choice = explicit_locale()
+    if choice:
+        return choice
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LOCALES:
+        return cookie
+    preferred = [
+        lang.replace("-", "_") for lang, _ in request.accept_languages
+    ]
+    found = negotiate_locale(preferred, list(LOCALES), sep="_")
+    return found or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """Return the code of the locale of this request."""
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def khmer_digits(value) -> str:
+    """Return the value as text with Khmer digits when the locale is Khmer."""
+    text = str(value)
+    return text.translate(KHMER_DIGITS) if current_locale() == "km" else text
+
+
+def format_number(value, digits: int = 0) -> str:
+    """Format a number for the current locale, with Khmer digits in Khmer."""
+    if digits:
+        text = f"{value:,.{digits}f}"
+    else:
+        text = f"{round(value):,}" if isinstance(value, float) else f"{value:,}"
+    return khmer_digits(text)
+
+
+def format_day(value: datetime) -> str:
+    """Format a date with the month's name in the current locale, Khmer digits in Khmer."""
+    locale = current_locale()
+    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    local = value.astimezone(ZoneInfo(tz))
+    text = babel_format_date(local.date(), format="long", locale=Locale.parse(locale))
+    return khmer_digits(text)

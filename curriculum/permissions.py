@@ -1,0 +1,55 @@
+"""Who may do what: roles and scopes as plain predicates.
+
+Anonymous users are sent to sign in; a signed-in user without the right gets 403; an
+object outside the user's scope is reported as not found (404), so that its existence is
+not revealed.
+"""
+
+from curriculum.models import User
+
+STAFF_ROLES = ("facilitator", "committee", "admin")
+
+
+def is_admin(user: User) -> bool:
+    """Return True for programme staff."""
+    return user.is_authenticated and user.role == "admin"
+
+
+def can_learn(user: User) -> bool:
+    """Return True when the user follows a learning path (a trainee with a track)."""
+    return user.is_authenticated and user.role == "trainee"
+
+
+def can_use_committee_pages(user: User) -> bool:
+    """Return True for committee members and admins."""
+    return user.is_authenticated and user.role in ("committee", "admin")
+
+
+def can_see_content_status(user: User) -> bool:
+    """Return True for those who look after the curriculum."""
+    return is_admin(user)
+
+
+def in_scope(staff: User, province_id: int | None, commune_id: int | None) -> bool:
+    """Return True when a place lies within a staff member's province or commune."""
+    if staff.role == "admin":
+        return True
+    if staff.commune_id is not None:
+        return commune_id is not None and commune_id == staff.commune_id
+    if staff.province_id is not None:
+        return province_id is not None and province_id == staff.province_id
+    return False
+
+
+def is_candidate(person: User) -> bool:
+    """Return True for a trainee on the CMG track."""
+    return person.role == "trainee" and "cmg" in person.tracks
+
+
+def can_view_candidate(user: User, candidate: User) -> bool:
+    """Return True when a committee member may open this candidate's page."""
+    if not can_use_committee_pages(user) or not is_candidate(candidate):
+        return False
+    commune = candidate.commune
+    province_id = commune.province_id if commune else candidate.province_id
+    return in_scope(user, province_id, candidate.commune_id)

@@ -1,0 +1,1 @@
+"""The rules of the platform: plain functions with explicit arguments."""

@@ -1,0 +1,170 @@
+"""Quiz attempts: shuffling, the attempt policy, idempotent submission, completion."""
+
+import hashlib
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from curriculum.content.model import Choice, Question, Quiz
+from curriculum.extensions import db
+from curriculum.models import ModuleCompletion, QuizAttempt, User
+from curriculum.models.base import utcnow
+from curriculum.services import grading
+
+
+def new_attempt_token() -> str:
+    """Return a fresh idempotency key for one sitting of a quiz."""
+    return secrets.token_urlsafe(16)
+
+
+def seed_for(token: str) -> int:
+    """Return the shuffle seed recorded for an attempt token."""
+    return int(hashlib.sha256(token.encode()).hexdigest()[:8], 16)
+
+
+def shuffled_choices(question: Question, seed: int) -> list[Choice]:
+    """Return the question's choices in the order of this attempt (true/false fixed)."""
+    choices = list(question.choices)
+    if question.type != "truefalse":
+        random.Random(f"{seed}:{question.key}").shuffle(choices)  # noqa: S311
+    return choices
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether a user may start another attempt, and if not why."""
+
+    allowed: bool
+    attempts_used: int
+    reason: str | None = None  # "max_attempts" or "wait"
+    wait_until: datetime | None = None
+
+
+def eligibility(user: User, quiz: Quiz, now: datetime | None = None) -> Eligibility:
+    """Apply the quiz file's attempt policy to the user's past attempts."""
+    now = now or utcnow()
+    used, last_at, last_passed = db.session.execute(
+        select(
+            func.count(QuizAttempt.id),
+            func.max(QuizAttempt.submitted_at),
+            func.max(QuizAttempt.passed.cast(db.Integer)),
+        ).where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_key == quiz.key)
+    ).one()
+    if quiz.max_attempts and used >= quiz.max_attempts:
+        return Eligibility(False, used, "max_attempts")
+    if quiz.wait_minutes and last_at is not None and not last_passed:
+        last = last_at if last_at.tzinfo else last_at.replace(tzinfo=now.tzinfo)
+        until = last + timedelta(minutes=quiz.wait_minutes)
+        if until > now:
+            return Eligibility(False, used, "wait", until)
+    return Eligibility(True, used)
+
+
+class AttemptRefused(Exception):  # noqa: N818
+    """The attempt policy does not allow another attempt now."""
+
+    def __init__(self, eligibility: Eligibility):
+        self.eligibility = eligibility
+        super().__init__(eligibility.reason)
+
+
+def clean_answers(quiz: Quiz, raw: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Keep only answers to this quiz's questions, with keys of their choices."""
+    out = {}
+    for question in quiz.questions:
+        valid = {c.key for c in question.choices}
+        picked = sorted({k for k in raw.get(question.key, []) if k in valid})
+        if not question.multiple:
+            picked = picked[:1]
+        out[question.key] = picked
+    return out
+
+
+def submit_attempt(
+    user: User,
+    quiz: Quiz,
+    raw_answers: dict[str, list[str]],
+    *,
+    token: str,
+    locale: str,
+    mode: str = "online",
+    entered_by: User | None = None,
+) -> tuple[QuizAttempt, bool]:
+    """Grade and save an attempt once; return (attempt, created).
+
+    A second submission with the same token returns the first attempt unchanged.
+    """
+    existing = _by_token(user, token)
+    if existing is not None:
+        return existing, False
+    allowed = eligibility(user, quiz)
+    if not allowed.allowed:
+        raise AttemptRefused(allowed)
+    answers = clean_answers(quiz, raw_answers)
+    result = grading.grade(quiz, answers)
+    attempt = QuizAttempt(
+        user_id=user.id,
+        quiz_key=quiz.key,
+        idempotency_key=token,
+        seed=seed_for(token),
+        answers=answers,
+        points=float(result.score),
+        max_points=float(result.max_score),
+        percent=result.percent,
+        passed=bool(result.passed),
+        mode=mode,
+        entered_by_id=entered_by.id if entered_by else None,
+        content_version=quiz.version,
+        locale=locale,
+    )
+    db.session.add(attempt)
+    try:
+        db.session.flush()
+        if result.passed and quiz.module_key:
+            _complete_module(user, quiz.module_key, attempt)
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent submission of the same form won the race: return its attempt.
+        db.session.rollback()
+        existing = _by_token(user, token)
+        if existing is None:
+            raise
+        return existing, False
+    return attempt, True
+
+
+def _by_token(user: User, token: str) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.idempotency_key == token, QuizAttempt.user_id == user.id
+        )
+    )
+
+
+def _complete_module(user: User, module_key: str, attempt: QuizAttempt) -> None:
+    done = db.session.scalar(
+        select(ModuleCompletion.id).where(
+            ModuleCompletion.user_id == user.id,
+            ModuleCompletion.module_key == module_key,
+        )
+    )
+    if done is None:
+        with db.session.begin_nested():
+            db.session.add(
+                ModuleCompletion(
+                    user_id=user.id, module_key=module_key, attempt_id=attempt.id
+                )
+            )
+
+
+def attempt_for(user: User, attempt_id: int) -> QuizAttempt | None:
+    """Return one of the user's own attempts, or None."""
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id
+        )
+    )

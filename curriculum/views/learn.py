@@ -1,0 +1,63 @@
+"""The trainee's path, modules, lessons and the glossary."""
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
+
+from curriculum.content import catalog
+from curriculum.i18n import current_locale
+from curriculum.permissions import can_learn
+from curriculum.services import progress
+from curriculum.views.decorators import require
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+@bp.route("/")
+@require(can_learn)
+def home():
+    """Show the learning path of the trainee's tracks."""
+    path = progress.path_for(current_user, catalog())
+    required = [s for s in path if s.required]
+    passed = sum(1 for s in required if s.state == progress.PASSED)
+    return render_template(
+        "learn/home.html", path=path, passed=passed, total=len(required)
+    )
+
+
+@bp.route("/modules")
+@login_required
+def catalogue():
+    """List every module, for staff who teach or check them."""
+    return render_template("learn/catalogue.html", modules=catalog().modules)
+
+
+@bp.route("/glossary")
+def glossary():
+    """Show the glossary of key terms."""
+    return render_template("learn/glossary.html", terms=catalog().glossary)
+
+
+@bp.route("/<module_key>")
+@login_required
+def module(module_key: str):
+    """Show a module's lessons and its quiz."""
+    found = catalog().module(module_key) or abort(404)
+    return render_template("learn/module.html", module=found)
+
+
+@bp.route("/<module_key>/<lesson_key>")
+@login_required
+def lesson(module_key: str, lesson_key: str):
+    """Show one lesson, with previous and next."""
+    found = catalog().module(module_key) or abort(404)
+    item = found.lesson(lesson_key) or abort(404)
+    index = found.lessons.index(item)
+    if can_learn(current_user):
+        progress.record_lesson_view(current_user, item, current_locale())
+    return render_template(
+        "learn/lesson.html",
+        module=found,
+        lesson=item,
+        previous=found.lessons[index - 1] if index > 0 else None,
+        next=found.lessons[index + 1] if index + 1 < len(found.lessons) else None,
+    )

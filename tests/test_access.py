@@ -1,0 +1,122 @@
+"""The access matrix: every endpoint x every role, built from the app's url_map."""
+
+import pytest
+
+from curriculum.content import catalog
+from curriculum.services import quizzes
+from tests.conftest import make_user
+
+ROLES = ("anonymous", "trainee", "facilitator", "committee", "admin")
+LOGIN = "login"  # a redirect to the sign-in page
+
+# endpoint -> method -> expected status per role, in the order of ROLES.
+EXPECTED = {
+    "main.index": {"GET": (LOGIN, 302, 302, 302, 302)},
+    "main.set_language": {"POST": (302, 302, 302, 302, 302)},
+    "auth.login": {"GET": (200, 302, 302, 302, 302), "POST": (200, 302, 302, 302, 302)},
+    "auth.logout": {"POST": (LOGIN, 302, 302, 302, 302)},
+    "auth.password": {"GET": (LOGIN, 200, 200, 200, 200), "POST": (LOGIN, 200, 200, 200, 200)},
+    "learn.home": {"GET": (LOGIN, 200, 403, 403, 403)},
+    "learn.catalogue": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "learn.glossary": {"GET": (200, 200, 200, 200, 200)},
+    "learn.module": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "learn.lesson": {"GET": (LOGIN, 200, 200, 200, 200)},
+    "quiz.take": {"GET": (LOGIN, 200, 403, 403, 403), "POST": (LOGIN, 400, 403, 403, 403)},
+    "quiz.result": {"GET": (LOGIN, 200, 403, 403, 403)},
+    "committee.candidates": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "committee.candidate": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "admin.content": {"GET": (LOGIN, 403, 403, 403, 200)},
+}
+IGNORED = {"static"}
+
+
+def test_every_endpoint_has_an_entry_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - IGNORED
+    assert endpoints == set(EXPECTED), "add new endpoints to EXPECTED"
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in IGNORED:
+            continue
+        methods = rule.methods - {"HEAD", "OPTIONS"}
+        assert methods == set(EXPECTED[rule.endpoint]), rule.endpoint
+
+
+@pytest.fixture()
+def world(app, users):
+    """Objects the URLs point at: a module, a lesson, a quiz, an attempt, a candidate."""
+    module = catalog().modules[0]
+    quiz = catalog().quiz(module.quiz_key)
+    attempt, _ = quizzes.submit_attempt(
+        users["trainee"], quiz, {}, token=quizzes.new_attempt_token(), locale="km"
+    )
+    return {
+        "module_key": module.key,
+        "lesson_key": module.lessons[0].key,
+        "quiz_key": quiz.key,
+        "attempt_id": attempt.id,
+        "user_id": users["candidate"].id,
+    }
+
+
+def _url(app, rule, world):
+    values = {arg: world[arg] for arg in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _cases():
+    for endpoint, methods in sorted(EXPECTED.items()):
+        for method, statuses in methods.items():
+            for role, status in zip(ROLES, statuses, strict=True):
+                yield pytest.param(endpoint, method, role, status, id=f"{endpoint}-{method}-{role}")
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role", "expected"), list(_cases()))
+def test_access_matrix(app, client, users, world, as_user, endpoint, method, role, expected):
+    if role != "anonymous":
+        as_user(users[role])
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    url = _url(app, rule, world)
+    response = client.open(url, method=method, data={})
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+
+
+def test_trainee_cannot_open_another_trainees_attempt(app, client, users, world, as_user):
+    other = make_user("other", tracks=["police"])
+    as_user(other)
+    assert client.get(f"/quiz/attempts/{world['attempt_id']}").status_code == 404
+
+
+def test_committee_of_pursat_cannot_see_prey_veng_candidates(
+    app, client, users, places, as_user
+):
+    far = make_user("far", tracks=["cmg"], commune=places["prey_veng"])
+    as_user(users["committee"])
+    assert client.get(f"/committee/candidates/{far.id}").status_code == 404
+    assert client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 200
+
+
+def test_commune_committee_sees_only_its_commune(app, client, users, places, as_user):
+    commune_committee = make_user("cc", "committee", commune=places["pursat_b"])
+    as_user(commune_committee)
+    # Same province, other commune: not found.
+    assert client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 404
+    near = make_user("near", tracks=["cmg"], commune=places["pursat_b"])
+    assert client.get(f"/committee/candidates/{near.id}").status_code == 200
+
+
+def test_committee_cannot_open_a_trainee_who_is_not_a_candidate(app, client, users, as_user):
+    as_user(users["committee"])
+    assert client.get(f"/committee/candidates/{users['trainee'].id}").status_code == 404
+
+
+def test_committee_without_scope_sees_no_one(app, client, users, as_user):
+    unscoped = make_user("unscoped", "committee")
+    as_user(unscoped)
+    assert client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 404
+    assert users["candidate"].display_name not in client.get("/committee/").get_data(True)
