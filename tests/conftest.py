@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
 
 from curriculum import create_app
@@ -61,13 +62,14 @@ class Client(FlaskClient):
     """A test client whose requests do not see the previous request's `g`.
 
     The test keeps an application context open for its factories; Flask reuses it for
-    each request, so Flask-Login's user cached in `g` would outlive the request that
-    loaded it. In production every request has its own context.
+    each request, so Flask-Login's user and Flask-Babel's locale cached there would outlive
+    the request that set them. In production every request has its own context.
     """
 
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            babel_refresh()
         return super().open(*args, **kwargs)
 
 

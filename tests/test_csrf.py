@@ -1,0 +1,44 @@
+"""CSRF protection, kept on in this file: every form refuses a post without its token."""
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture()
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize(
+    "path", ["/login", "/language", "/logout", "/account/password", "/quiz/x"]
+)
+def test_post_without_token_is_refused_with_a_translated_page(csrf_app, client, users, path):
+    response = client.post(path, data={"username": "trainee", "password": PASSWORD})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert '<html lang="km">' in html
+    assert "The form has expired" not in html  # Khmer, not the English source
+
+
+def test_post_with_the_token_works(csrf_app, client, users):
+    html = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"username": "trainee", "password": PASSWORD, "csrf_token": token(html)},
+    )
+    assert response.status_code == 302
+
+
+def test_csrf_error_page_in_english(csrf_app, client, users):
+    response = client.post("/login?lang=en", data={})
+    assert response.status_code == 400
+    assert "The form has expired" in response.get_data(as_text=True)
