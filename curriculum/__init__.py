@@ -3,7 +3,7 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from curriculum import i18n
 from curriculum.config import ROOT, Config, TestConfig
-from curriculum.content import ContentInvalid, load_catalog
+from curriculum.content import ContentInvalid, load_catalog, term_anchor
 from curriculum.extensions import babel, csrf, db, login_manager, migrate
 from curriculum.headers import add_security_headers
 
@@ -47,9 +47,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     _init_login(app)
 
-    from curriculum.views import admin, auth, committee, learn, main, quiz
+    from curriculum.views import admin, auth, certificates, committee, learn, main, quiz
 
-    for module in (main, auth, learn, quiz, committee, admin):
+    for module in (main, auth, learn, quiz, certificates, committee, admin):
         app.register_blueprint(module.bp)
 
     _init_catalog(app)
@@ -85,18 +85,12 @@ def _init_login(app: Flask) -> None:
 
 def _init_catalog(app: Flask) -> None:
     """Load the content once; refuse to start when it is invalid."""
-    with app.test_request_context():
-        term_base = url_for("learn.glossary")
-
-    def term_url(key: str) -> str:
-        return f"{term_base}#{key}"
-
     try:
         catalog = load_catalog(
             app.config["ROOT"],
             app.config["MODULES_DIR"],
             app.config["QUIZZES_DIR"],
-            term_url,
+            term_anchor,
         )
     except ContentInvalid as exc:
         raise SystemExit(f"Invalid content, the application will not start:\n{exc}") from None
@@ -110,6 +104,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["digits"] = i18n.khmer_digits
     app.jinja_env.filters["number"] = i18n.format_number
     app.jinja_env.filters["day"] = i18n.format_day
+    app.jinja_env.filters["day_in"] = i18n.format_day_in
     app.jinja_env.globals.update(
         LOCALES=i18n.LOCALES,
         asset_url=asset_url,
@@ -131,6 +126,12 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        if request.endpoint == "quiz.take" and request.view_args:
+            # A quiz can outlast its form: keep the answers and show them again.
+            from curriculum.views.quiz import stash_answers
+
+            stash_answers(request.view_args["quiz_key"])
+            return redirect(url_for("quiz.take", **request.view_args))
         return page(
             400,
             _l("The form has expired"),

@@ -10,15 +10,16 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from curriculum.config import Config
-from curriculum.content import ContentInvalid, load_catalog
+from curriculum.content import ContentInvalid, load_catalog, term_anchor
 from curriculum.content.stamping import stamp
 from curriculum.content.status import content_status
 from curriculum.extensions import db
 from curriculum.models import ROLES, TRACKS, Commune, Province
-from curriculum.services import accounts, demo
+from curriculum.services import accounts, demo, geography
 from curriculum.translation_catalog import Paths, check, compile_all, update, write_pot
 
 users_cli = AppGroup("users", help="Manage accounts.")
+geo_cli = AppGroup("geo", help="Import provinces, districts and communes.")
 content_cli = click.Group("content", help="Check, stamp and report the curriculum files.")
 i18n_cli = click.Group("i18n", help="Extract, update, compile and check translations.")
 
@@ -27,6 +28,7 @@ def register(app) -> None:
     """Attach the commands that need the application."""
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(geo_cli)
 
 
 # -- users -------------------------------------------------------------------
@@ -90,6 +92,25 @@ def demo_command(if_empty):
         click.echo(f"  {account.role:<12} {account.username:<20} {account.password}")
 
 
+# -- geo ---------------------------------------------------------------------
+@geo_cli.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def geo_import(folder):
+    """Import districts and communes from a gazetteer folder (Pumi YAML files)."""
+    try:
+        result = geography.import_gazetteer(folder)
+    except geography.GazetteerError as exc:
+        summary = f"{len(exc.problems)} problem(s); nothing was imported."
+        raise click.ClickException("\n".join([*exc.problems, summary])) from None
+    click.echo(
+        f"provinces updated: {result.provinces_updated}\n"
+        f"districts added: {result.districts_added}, "
+        f"updated: {result.districts_updated}\n"
+        f"communes added: {result.communes_added}, "
+        f"updated: {result.communes_updated}"
+    )
+
+
 # -- content -----------------------------------------------------------------
 def _content_paths() -> tuple[Path, Path, Path]:
     return Config.ROOT, Config.MODULES_DIR, Config.QUIZZES_DIR
@@ -100,7 +121,7 @@ def content_check():
     """Validate every content file; print errors with file and line."""
     root, modules, quizzes = _content_paths()
     try:
-        catalog = load_catalog(root, modules, quizzes, lambda key: f"/glossary#{key}")
+        catalog = load_catalog(root, modules, quizzes, term_anchor)
     except ContentInvalid as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)
@@ -120,7 +141,7 @@ def content_status_command():
     """Print lessons and questions per language, stale Khmer and review status."""
     root, modules, quizzes = _content_paths()
     try:
-        catalog = load_catalog(root, modules, quizzes, lambda key: f"/glossary#{key}")
+        catalog = load_catalog(root, modules, quizzes, term_anchor)
     except ContentInvalid as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

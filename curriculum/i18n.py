@@ -60,8 +60,12 @@ def format_number(value, digits: int = 0) -> str:
 
 def format_day(value: datetime) -> str:
     """Format a date with the month's name in the current locale, Khmer digits in Khmer."""
-    locale = current_locale()
+    return format_day_in(value, current_locale())
+
+
+def format_day_in(value: datetime, locale: str) -> str:
+    """Format a date in the given locale (for bilingual pages such as certificates)."""
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     local = value.astimezone(ZoneInfo(tz))
     text = babel_format_date(local.date(), format="long", locale=Locale.parse(locale))
-    return khmer_digits(text)
+    return text.translate(KHMER_DIGITS) if locale == "km" else text

@@ -53,3 +53,8 @@ def can_view_candidate(user: User, candidate: User) -> bool:
     commune = candidate.commune
     province_id = commune.province_id if commune else candidate.province_id
     return in_scope(user, province_id, candidate.commune_id)
+
+
+def can_manage_certificates(user: User) -> bool:
+    """Return True for those who may look up and revoke certificates."""
+    return is_admin(user)

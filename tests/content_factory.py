@@ -82,6 +82,47 @@ def module_toml(key: str, order: int, prerequisites: str = "[]") -> str:
     )
 
 
+ATTITUDE = """key = "attitude"
+kind = "attitude"
+direction.en = "Each statement scores 1-3; higher is more equitable; a02 is reversed."
+direction.km = "សេចក្តីថ្លែងនីមួយៗ ១-៣ ពិន្ទុ។"
+
+[translation]
+source_sha256 = "pending"
+review = "draft"
+reviewer = ""
+
+[[scale]]
+key = "agree"
+text.en = "Agree"
+text.km = "យល់ស្រប"
+[[scale]]
+key = "partly"
+text.en = "Partly agree"
+text.km = "យល់ស្របខ្លះ"
+[[scale]]
+key = "disagree"
+text.en = "Disagree"
+text.km = "មិនយល់ស្រប"
+
+[[items]]
+key = "a01"
+reverse = false
+text.en = "A woman should obey her husband."
+text.km = "ស្ត្រីគួរស្តាប់បង្គាប់ប្តី។"
+[[items]]
+key = "a02"
+reverse = true
+text.en = "Men should share the housework."
+text.km = "បុរសគួរជួយការងារផ្ទះ។"
+[[items]]
+key = "a03"
+reverse = false
+text.en = "Violence is a private family matter."
+text.km = "អំពើហិង្សាជារឿងឯកជនក្នុងគ្រួសារ។"
+"""
+
+
 def write_content(root: Path, modules: tuple[str, ...] = ("alpha", "beta")) -> Path:
     """Write a valid content tree under root; return root. Modules chain by prerequisite."""
     from curriculum.content.stamping import stamp
@@ -114,12 +155,16 @@ def write_content(root: Path, modules: tuple[str, ...] = ("alpha", "beta")) -> P
         'definition.km = "អំពើហិង្សានៅក្នុងផ្ទះ។"\n',
         "utf-8",
     )
+    knowledge = quiz_toml("knowledge", "-", question("q01") + question("q02", "truefalse"))
+    knowledge = knowledge.replace('kind = "module"\nmodule = "-"\npass_mark = 70\n', 'kind = "knowledge"\n')
+    (qdir / "knowledge.toml").write_text(knowledge, "utf-8")
+    (qdir / "attitude.toml").write_text(ATTITUDE, "utf-8")
     required = ", ".join(f'"{k}"' for k in modules)
     tracks = ""
     for track in ("police", "leaders", "health", "cmg"):
         tracks += (
             f'[[tracks]]\nkey = "{track}"\ntitle.en = "{track}"\ntitle.km = "{track}"\n'
-            f"required = [{required}]\noptional = []\n\n"
+            f'required = [{required}]\noptional = []\nknowledge_test = "knowledge"\n\n'
         )
     (mdir / "tracks.toml").write_text(tracks, "utf-8")
     stamp(mdir, qdir)

@@ -3,7 +3,10 @@
 import pytest
 
 from curriculum.content import catalog
+from curriculum.extensions import db
+from curriculum.models import Certificate
 from curriculum.services import quizzes
+from curriculum.services.certificates import new_code
 from tests.conftest import make_user
 
 ROLES = ("anonymous", "trainee", "facilitator", "committee", "admin")
@@ -26,6 +29,11 @@ EXPECTED = {
     "committee.candidates": {"GET": (LOGIN, 403, 403, 200, 200)},
     "committee.candidate": {"GET": (LOGIN, 403, 403, 200, 200)},
     "admin.content": {"GET": (LOGIN, 403, 403, 403, 200)},
+    "admin.certificate": {"GET": (LOGIN, 403, 403, 403, 200), "POST": (LOGIN, 403, 403, 403, 400)},
+    "quiz.measure": {"GET": (LOGIN, 200, 403, 403, 403), "POST": (LOGIN, 400, 403, 403, 403)},
+    "certificates.mine": {"GET": (LOGIN, 200, 403, 403, 403)},
+    "certificates.verify": {"GET": (200, 200, 200, 200, 200)},
+    "certificates.verify_code": {"GET": (200, 200, 200, 200, 200)},
 }
 IGNORED = {"static"}
 
@@ -48,7 +56,14 @@ def world(app, users):
     attempt, _ = quizzes.submit_attempt(
         users["trainee"], quiz, {}, token=quizzes.new_attempt_token(), locale="km"
     )
+    certificate = Certificate(user_id=users["trainee"].id, track="police", code=new_code())
+    db.session.add(certificate)
+    db.session.commit()
     return {
+        "instrument": catalog().track("police").knowledge_test,
+        "phase": "pre",
+        "track": "police",
+        "code": certificate.code,
         "module_key": module.key,
         "lesson_key": module.lessons[0].key,
         "quiz_key": quiz.key,

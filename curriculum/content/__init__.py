@@ -3,7 +3,12 @@
 from curriculum.content.loader import ContentError, ContentInvalid, load_catalog
 from curriculum.content.model import Catalog
 
-__all__ = ["Catalog", "ContentError", "ContentInvalid", "load_catalog"]
+__all__ = ["Catalog", "ContentError", "ContentInvalid", "load_catalog", "term_anchor"]
+
+
+def term_anchor(key: str) -> str:
+    """Return where a lesson's glossary link points: the term's box on the same page."""
+    return f"#term-{key}"
 
 
 def catalog() -> Catalog:

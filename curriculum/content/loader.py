@@ -338,12 +338,14 @@ class _Loader:
                     title = ""
                 titles[loc] = title.strip()
             html = {}
+            linked: dict[str, None] = {}
             for loc, body, path, text in (
                 ("en", en_body, files["en"], en_text),
                 ("km", km_body, files["km"], km_text),
             ):
                 rendered, found = render_lesson(body, self.term_url)
                 html[loc] = rendered
+                linked.update(dict.fromkeys(t for t in found if t in terms))
                 for term in found:
                     if term not in terms:
                         self.error(
@@ -368,6 +370,7 @@ class _Loader:
                     translation=translation,
                     path_en=self.rel(files["en"]),
                     path_km=self.rel(files["km"]),
+                    terms=tuple(linked),
                 )
             )
         return tuple(lessons)

@@ -48,6 +48,7 @@ class Lesson:
     translation: Translation
     path_en: str
     path_km: str
+    terms: tuple[str, ...] = ()  # glossary keys linked from the lesson, in order
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SubmitField
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -20,3 +20,33 @@ class QuizForm(FlaskForm):
         ]
     )
     submit = SubmitField(_l("Submit answers"))
+
+
+class VerifyForm(FlaskForm):
+    """Type a certificate's verification code (a GET form: nothing is changed)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        _l("Verification code"),
+        validators=[
+            DataRequired(message=_l("Type the code printed on the certificate.")),
+            Length(max=32, message=_l("A code has at most 32 characters.")),
+        ],
+        render_kw={"autocapitalize": "characters", "autocomplete": "off"},
+    )
+    submit = SubmitField(_l("Check"))
+
+
+class RevokeForm(FlaskForm):
+    """Revoke a certificate, saying why."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Say why the certificate is revoked.")),
+            Length(max=500, message=_l("At most 500 characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Revoke the certificate"))

@@ -3,7 +3,14 @@
 from curriculum.models.audit import AuditEvent
 from curriculum.models.geography import Commune, District, Province
 from curriculum.models.people import GENDERS, ROLES, TRACKS, User, UserTrack
-from curriculum.models.progress import LessonView, ModuleCompletion, QuizAttempt
+from curriculum.models.progress import (
+    Certificate,
+    LessonView,
+    ModuleCompletion,
+    QuizAttempt,
+    QuizDraft,
+    SurveyResponse,
+)
 from curriculum.models.security import LoginAttempt
 
 __all__ = [
@@ -11,6 +18,7 @@ __all__ = [
     "ROLES",
     "TRACKS",
     "AuditEvent",
+    "Certificate",
     "Commune",
     "District",
     "LessonView",
@@ -18,6 +26,8 @@ __all__ = [
     "ModuleCompletion",
     "Province",
     "QuizAttempt",
+    "QuizDraft",
+    "SurveyResponse",
     "User",
     "UserTrack",
 ]

@@ -76,3 +76,75 @@ class ModuleCompletion(db.Model):
 
     def __repr__(self) -> str:
         return f"<ModuleCompletion {self.user_id} {self.module_key}>"
+
+
+
+class QuizDraft(db.Model):
+    """Answers saved before submission, so that nothing is lost mid-quiz."""
+
+    __tablename__ = "quiz_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "quiz_key", name="uq_quiz_draft"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    quiz_key: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<QuizDraft {self.user_id} {self.quiz_key}>"
+
+
+class SurveyResponse(db.Model):
+    """A knowledge test or attitude survey taken before (pre) or after (post) a path.
+
+    Never pass or fail: the score is kept to measure change.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("user_id", "instrument", "phase", name="uq_survey_response"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "knowledge" or "attitude"
+    track: Mapped[str] = mapped_column(String(16))
+    phase: Mapped[str] = mapped_column(String(8))  # "pre" or "post"
+    answers: Mapped[dict] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    mode: Mapped[str] = mapped_column(String(8), default="online")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content_version: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SurveyResponse {self.user_id} {self.instrument} {self.phase}>"
+
+
+class Certificate(db.Model):
+    """A track completed: printable, publicly verifiable by its code, revocable."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "track", name="uq_certificate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    track: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(500))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def valid(self) -> bool:
+        """Return True unless revoked."""
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.code} {self.track}>"

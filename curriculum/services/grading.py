@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from curriculum.content.model import Question, Quiz
+from curriculum.content.model import AttitudeSurvey, Question, Quiz
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,21 @@ def grade(quiz: Quiz, answers: Mapping[str, Iterable[str]]) -> Grade:
         # Exact arithmetic: 7 of 10 at a 70% pass mark passes, 6.99 does not.
         passed = score * 100 >= quiz.pass_mark * max_score
     return Grade(score, max_score, passed, results)
+
+
+ATTITUDE_POINTS = {"agree": 1, "partly": 2, "disagree": 3}
+
+
+def attitude_item_score(reverse: bool, answer: str | None) -> int | None:
+    """Score one statement 1-3, higher = more gender-equitable; None if unanswered."""
+    points = ATTITUDE_POINTS.get(answer or "")
+    if points is None:
+        return None
+    return 4 - points if reverse else points
+
+
+def score_attitude(survey: AttitudeSurvey, answers: Mapping[str, str]) -> tuple[int, int]:
+    """Return (score, maximum) of an attitude survey; unanswered items are left out."""
+    scores = [attitude_item_score(item.reverse, answers.get(item.key)) for item in survey.items]
+    answered = [s for s in scores if s is not None]
+    return sum(answered), 3 * len(answered)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from curriculum.content.model import Catalog, Lesson, Module
 from curriculum.extensions import db
-from curriculum.models import LessonView, ModuleCompletion, QuizAttempt, User
+from curriculum.models import LessonView, ModuleCompletion, QuizAttempt, QuizDraft, User
 from curriculum.models.base import utcnow
 
 NOT_STARTED, IN_PROGRESS, PASSED, LOCKED = "not_started", "in_progress", "passed", "locked"
@@ -94,3 +94,44 @@ def path_for(user: User, catalog: Catalog) -> list[ModuleState]:
             state = NOT_STARTED
         states.append(ModuleState(module, required, state, n_read, n_attempts, missing))
     return states
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where the trainee left off: a lesson to read next or a quiz to finish."""
+
+    module: Module
+    lesson: Lesson | None  # None: the module's quiz
+
+
+def resume_point(user: User, catalog: Catalog, path: list[ModuleState]) -> ResumePoint | None:
+    """Return the next step after the trainee's latest activity on an unfinished module."""
+    open_modules = {s.module.key for s in path if s.state in (IN_PROGRESS, NOT_STARTED)}
+    latest_view = db.session.execute(
+        select(LessonView.module_key, LessonView.lesson_key, LessonView.last_at)
+        .where(LessonView.user_id == user.id, LessonView.module_key.in_(open_modules))
+        .order_by(LessonView.last_at.desc())
+        .limit(1)
+    ).first()
+    latest_draft = db.session.execute(
+        select(QuizDraft.quiz_key, QuizDraft.saved_at)
+        .where(QuizDraft.user_id == user.id)
+        .order_by(QuizDraft.saved_at.desc())
+        .limit(1)
+    ).first()
+    if latest_draft and (latest_view is None or latest_draft.saved_at >= latest_view.last_at):
+        quiz = catalog.quiz(latest_draft.quiz_key)
+        module = catalog.module(quiz.module_key) if quiz and quiz.module_key else None
+        if module is not None and module.key in open_modules:
+            return ResumePoint(module, None)
+    if latest_view is not None:
+        module = catalog.module(latest_view.module_key)
+        lesson = module.lesson(latest_view.lesson_key) if module else None
+        if module is not None and lesson is not None:
+            index = module.lessons.index(lesson)
+            following = module.lessons[index + 1] if index + 1 < len(module.lessons) else None
+            return ResumePoint(module, following)
+    first_open = next((s for s in path if s.state == NOT_STARTED and s.required), None)
+    if first_open is not None:
+        return ResumePoint(first_open.module, first_open.module.lessons[0])
+    return None

@@ -6,14 +6,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from curriculum.content.model import Choice, Question, Quiz
+from curriculum.content.model import Catalog, Choice, Question, Quiz
 from curriculum.extensions import db
-from curriculum.models import ModuleCompletion, QuizAttempt, User
+from curriculum.models import ModuleCompletion, QuizAttempt, QuizDraft, User
 from curriculum.models.base import utcnow
-from curriculum.services import grading
+from curriculum.services import certificates, grading
 
 
 def new_attempt_token() -> str:
@@ -93,10 +93,13 @@ def submit_attempt(
     locale: str,
     mode: str = "online",
     entered_by: User | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[QuizAttempt, bool]:
     """Grade and save an attempt once; return (attempt, created).
 
-    A second submission with the same token returns the first attempt unchanged.
+    A second submission with the same token returns the first attempt unchanged. A
+    pass completes the module and, with the catalogue given, issues any certificate
+    now earned.
     """
     existing = _by_token(user, token)
     if existing is not None:
@@ -126,6 +129,11 @@ def submit_attempt(
         db.session.flush()
         if result.passed and quiz.module_key:
             _complete_module(user, quiz.module_key, attempt)
+        db.session.execute(
+            delete(QuizDraft).where(
+                QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key
+            )
+        )
         db.session.commit()
     except IntegrityError:
         # A concurrent submission of the same form won the race: return its attempt.
@@ -134,6 +142,8 @@ def submit_attempt(
         if existing is None:
             raise
         return existing, False
+    if result.passed and catalog is not None:
+        certificates.issue_due(user, catalog)
     return attempt, True
 
 
@@ -168,3 +178,27 @@ def attempt_for(user: User, attempt_id: int) -> QuizAttempt | None:
             QuizAttempt.id == attempt_id, QuizAttempt.user_id == user.id
         )
     )
+
+
+def draft_for(user: User, quiz: Quiz) -> QuizDraft | None:
+    """Return the user's saved, unsubmitted answers to a quiz, or None."""
+    return db.session.scalar(
+        select(QuizDraft).where(QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key)
+    )
+
+
+def save_draft(user: User, quiz: Quiz, raw_answers: dict, token: str) -> QuizDraft:
+    """Keep answers given so far, to finish the quiz later or on another phone."""
+    draft = draft_for(user, quiz)
+    answers = clean_answers(quiz, raw_answers)
+    if draft is None:
+        draft = QuizDraft(user_id=user.id, quiz_key=quiz.key, token=token, answers=answers)
+        db.session.add(draft)
+    else:
+        draft.token, draft.answers, draft.saved_at = token, answers, utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # saved twice at once: the other save stands
+        db.session.rollback()
+        draft = draft_for(user, quiz)
+    return draft

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from curriculum.content import catalog
 from curriculum.i18n import current_locale
 from curriculum.permissions import can_learn
-from curriculum.services import progress
+from curriculum.services import certificates, progress, surveys
 from curriculum.views.decorators import require
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -18,9 +18,14 @@ def home():
     """Show the learning path of the trainee's tracks."""
     path = progress.path_for(current_user, catalog())
     required = [s for s in path if s.required]
-    passed = sum(1 for s in required if s.state == progress.PASSED)
     return render_template(
-        "learn/home.html", path=path, passed=passed, total=len(required)
+        "learn/home.html",
+        path=path,
+        passed=sum(1 for s in required if s.state == progress.PASSED),
+        total=len(required),
+        resume=progress.resume_point(current_user, catalog(), path),
+        offers=surveys.offers(current_user, catalog()),
+        certificates=certificates.for_user(current_user),
     )
 
 
@@ -60,4 +65,5 @@ def lesson(module_key: str, lesson_key: str):
         lesson=item,
         previous=found.lessons[index - 1] if index > 0 else None,
         next=found.lessons[index + 1] if index + 1 < len(found.lessons) else None,
+        terms=[t for t in map(catalog().term, item.terms) if t is not None],
     )

@@ -1,17 +1,30 @@
-"""Taking a quiz and seeing the result."""
+"""Taking a quiz or a pre/post measure, saving answers, and seeing the result."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from curriculum.content import catalog
+from curriculum.content.model import AttitudeSurvey
+from curriculum.extensions import login_manager
 from curriculum.forms.quiz import QuizForm
 from curriculum.i18n import current_locale
 from curriculum.permissions import can_learn
-from curriculum.services import grading, quizzes
+from curriculum.services import grading, quizzes, surveys
 from curriculum.views.decorators import require
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
+
+STASH = "quiz_stash"  # answers kept in the session when a submission could not be taken
 
 
 def _quiz_or_404(quiz_key: str):
@@ -21,21 +34,50 @@ def _quiz_or_404(quiz_key: str):
     return quiz
 
 
-def _answers(quiz) -> dict[str, list[str]]:
+def posted_answers(quiz) -> dict[str, list[str]]:
+    """Read a quiz's answers from the submitted form (at most 20 picks a question)."""
     return {q.key: request.form.getlist(f"q-{q.key}")[:20] for q in quiz.questions}
 
 
+def stash_answers(quiz_key: str) -> None:
+    """Keep a refused submission's answers in the session, to restore them."""
+    quiz = catalog().quiz(quiz_key)
+    token = request.form.get("token", "")[:64]
+    if quiz is None or not token:
+        return
+    answers = quizzes.clean_answers(quiz, posted_answers(quiz))
+    session[STASH] = {"quiz": quiz.key, "token": token, "answers": answers}
+
+
+def _unstash(quiz) -> dict | None:
+    stash = session.get(STASH)
+    if isinstance(stash, dict) and stash.get("quiz") == quiz.key:
+        return stash
+    return None
+
+
 @bp.route("/<quiz_key>", methods=["GET", "POST"])
-@require(can_learn)
 def take(quiz_key: str):
-    """Show a quiz, and grade it when submitted (once per form)."""
+    """Show a quiz; save answers for later, or grade them once when submitted."""
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            # The session ended mid-quiz: keep the answers for after sign-in.
+            stash_answers(quiz_key)
+        return login_manager.unauthorized()
+    if not can_learn(current_user):
+        abort(403)
     quiz = _quiz_or_404(quiz_key)
     module = catalog().module(quiz.module_key)
     form = QuizForm()
     answers: dict[str, list[str]] = {}
     missing: set[str] = set()
+    status = 200
     if form.validate_on_submit():
-        answers = _answers(quiz)
+        answers = posted_answers(quiz)
+        if request.form.get("action") == "save":
+            quizzes.save_draft(current_user, quiz, answers, form.token.data)
+            flash(_("Your answers are saved. Finish the quiz when you are ready."), "info")
+            return redirect(url_for("quiz.take", quiz_key=quiz.key))
         missing = {key for key, picked in answers.items() if not picked}
         if not missing:
             try:
@@ -45,28 +87,39 @@ def take(quiz_key: str):
                     answers,
                     token=form.token.data,
                     locale=current_locale(),
+                    catalog=catalog(),
                 )
             except quizzes.AttemptRefused:
                 flash(_("You cannot take this quiz again now."), "error")
                 return redirect(url_for("quiz.take", quiz_key=quiz.key))
+            session.pop(STASH, None)
             return redirect(url_for("quiz.result", attempt_id=attempt.id))
         flash(_("Answer every question before you submit."), "error")
+        status = 400
     elif request.method == "POST":
-        answers = _answers(quiz)
+        answers = posted_answers(quiz)
+        status = 400
+    else:
+        stash = _unstash(quiz)
+        draft = quizzes.draft_for(current_user, quiz)
+        if stash:
+            form.token.data, answers = stash["token"], stash["answers"]
+            flash(_("Your answers were kept. Check them and submit again."), "info")
+        elif draft:
+            form.token.data, answers = draft.token, draft.answers
     if not form.token.data:
         form.token.data = quizzes.new_attempt_token()
-    allowed = quizzes.eligibility(current_user, quiz)
     return render_template(
         "quiz/take.html",
         quiz=quiz,
         module=module,
         form=form,
-        allowed=allowed,
+        allowed=quizzes.eligibility(current_user, quiz),
         answers=answers,
         missing=missing,
         seed=quizzes.seed_for(form.token.data),
         shuffled=quizzes.shuffled_choices,
-    ), (400 if request.method == "POST" else 200)
+    ), status
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -85,3 +138,47 @@ def result(attempt_id: int):
         results={r.key: r for r in graded.questions},
         allowed=quizzes.eligibility(current_user, quiz),
     )
+
+
+def _offer_or_404(instrument: str, phase: str) -> surveys.Offer:
+    for offer in surveys.offers(current_user, catalog()):
+        if offer.instrument == instrument and offer.phase == phase:
+            return offer
+    abort(404)
+
+
+@bp.route("/measure/<instrument>/<phase>", methods=["GET", "POST"])
+@require(can_learn)
+def measure(instrument: str, phase: str):
+    """Take a knowledge test or the attitude survey, before or after the path."""
+    offer = _offer_or_404(instrument, phase)
+    measure = surveys.instrument(catalog(), instrument) or abort(404)
+    attitude = isinstance(measure, AttitudeSurvey)
+    form = QuizForm()
+    answers: dict = {}
+    missing: set[str] = set()
+    if form.validate_on_submit():
+        if attitude:
+            answers = {item.key: request.form.get(f"q-{item.key}", "")[:16] for item in measure.items}
+            missing = {key for key, value in answers.items() if not value}
+        else:
+            answers = posted_answers(measure)
+            missing = {key for key, picked in answers.items() if not picked}
+        if not missing:
+            surveys.submit(current_user, catalog(), offer, answers, locale=current_locale())
+            flash(_("Thank you. Your answers are saved."), "info")
+            return redirect(url_for("learn.home"))
+        flash(_("Answer every question before you submit."), "error")
+    if not form.token.data:
+        form.token.data = quizzes.new_attempt_token()
+    return render_template(
+        "quiz/measure.html",
+        offer=offer,
+        measure=measure,
+        attitude=attitude,
+        form=form,
+        answers=answers,
+        missing=missing,
+        seed=quizzes.seed_for(form.token.data),
+        shuffled=quizzes.shuffled_choices,
+    ), (400 if request.method == "POST" else 200)
