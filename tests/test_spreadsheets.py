@@ -328,6 +328,21 @@ def test_a_cell_far_to_the_right_is_ignored():
     assert table.rows == [{"name_km": "Sokha", "phone": None, "village": None}]
 
 
+def test_a_row_forged_far_below_excel_limits_is_ignored():
+    data = xlsx_file([["name"], ["Sokha"], ["Dara"]])
+    out = io.BytesIO()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    with source, zipfile.ZipFile(out, "w") as forged:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b'r="3"', b'r="2000000000"')
+                part = part.replace(b'r="A3"', b'r="A2000000000"')
+            forged.writestr(info, part)
+    table = read_table("roster.xlsx", out.getvalue(), COLUMNS)
+    assert table.rows == [{"name_km": "Sokha", "phone": None, "village": None}]
+
+
 # Writing
 
 

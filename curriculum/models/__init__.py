@@ -11,10 +11,48 @@ from curriculum.models.progress import (
     QuizDraft,
     SurveyResponse,
 )
+from curriculum.models.reports import (
+    COUNT_FIELDS,
+    CmgMonthlyReport,
+    CommuneGroup,
+    CommuneGroupMember,
+)
 from curriculum.models.security import LoginAttempt
+from curriculum.models.vetting import (
+    CASE_STATES,
+    OUTCOMES,
+    ConductConcern,
+    CriterionCheck,
+    Decision,
+    VettingCase,
+)
+from curriculum.models.workshops import (
+    Attendance,
+    Enrolment,
+    SetupCode,
+    Workshop,
+    WorkshopFacilitator,
+    WorkshopSession,
+)
 
 __all__ = [
+    "CASE_STATES",
+    "COUNT_FIELDS",
     "GENDERS",
+    "OUTCOMES",
+    "Attendance",
+    "CmgMonthlyReport",
+    "CommuneGroup",
+    "CommuneGroupMember",
+    "ConductConcern",
+    "CriterionCheck",
+    "Decision",
+    "Enrolment",
+    "SetupCode",
+    "VettingCase",
+    "Workshop",
+    "WorkshopFacilitator",
+    "WorkshopSession",
     "ROLES",
     "TRACKS",
     "AuditEvent",

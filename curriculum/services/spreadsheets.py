@@ -218,7 +218,7 @@ def _xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list[str]]]:
             # Trust the cells, not the declared dimension, which may be forged.
             sheet.reset_dimensions()
             cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
-            texts = ([_cell_text(value) for value in row] for row in cells)
+            texts = (_row_text(row) for row in cells)
             return _non_empty(itertools.islice(texts, MAX_SHEET_ROW), limit)
         except _Refused:
             raise
@@ -236,6 +236,13 @@ def _non_empty(rows: Iterable[list[str]], limit: int) -> list[tuple[int, list[st
             if len(found) == limit:
                 break
     return found
+
+
+def _row_text(values: tuple[object, ...]) -> list[str]:
+    # Most rows of a forged sheet are padding; skip them at C speed.
+    if values.count(None) == len(values):
+        return []
+    return [_cell_text(value) for value in values]
 
 
 def _cell_text(value: object) -> str:

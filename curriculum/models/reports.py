@@ -1,0 +1,75 @@
+"""CMG members' monthly activity reports (counts only) and groups of communes."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from curriculum.extensions import db
+from curriculum.models.base import UTCDateTime, utcnow
+
+COUNT_FIELDS = (
+    "sessions_held",
+    "men_counselled",
+    "outcome_stopped",
+    "outcome_reduced",
+    "outcome_continuing",
+    "outcome_unknown",
+    "reached_campaigns",
+    "reached_leaflets",
+    "reached_house_visits",
+)
+
+
+class CmgMonthlyReport(db.Model):
+    """What one CMG member did in one month, as counts: never a name."""
+
+    __tablename__ = "cmg_monthly_reports"
+    __table_args__ = (UniqueConstraint("member_id", "month", name="uq_cmg_report_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the first day of the month
+    sessions_held: Mapped[int] = mapped_column(Integer, default=0)
+    men_counselled: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_stopped: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_reduced: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_continuing: Mapped[int] = mapped_column(Integer, default=0)
+    outcome_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    reached_campaigns: Mapped[int] = mapped_column(Integer, default=0)
+    reached_leaflets: Mapped[int] = mapped_column(Integer, default=0)
+    reached_house_visits: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CmgMonthlyReport {self.member_id} {self.month}>"
+
+
+class CommuneGroup(db.Model):
+    """A set of communes the programme reports together, e.g. 'old' and 'new' areas."""
+
+    __tablename__ = "commune_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_km: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    def __repr__(self) -> str:
+        return f"<CommuneGroup {self.name_en}>"
+
+
+class CommuneGroupMember(db.Model):
+    """A commune in a group; a commune belongs to at most one group."""
+
+    __tablename__ = "commune_group_members"
+
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("communes.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("commune_groups.id", ondelete="CASCADE"), index=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<CommuneGroupMember {self.commune_id} -> {self.group_id}>"
