@@ -106,6 +106,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["day_in"] = i18n.format_day_in
     app.jinja_env.globals.update(
+        catalog_module=lambda key: app.extensions["catalog"].module(key),
         LOCALES=i18n.LOCALES,
         asset_url=asset_url,
         permissions=permissions,

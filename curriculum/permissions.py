@@ -58,3 +58,21 @@ def can_view_candidate(user: User, candidate: User) -> bool:
 def can_manage_certificates(user: User) -> bool:
     """Return True for those who may look up and revoke certificates."""
     return is_admin(user)
+
+
+def can_decide_on_candidate(user: User, candidate: User) -> bool:
+    """Return True when a committee member in scope may record checks and decisions.
+
+    Programme staff (admin) may read cases but not decide: decisions belong to the
+    committee of the place.
+    """
+    return (
+        user.is_authenticated
+        and user.role == "committee"
+        and can_view_candidate(user, candidate)
+    )
+
+
+def can_see_own_vetting(user: User) -> bool:
+    """Return True for a trainee on the CMG track (his own status, never the notes)."""
+    return can_learn(user) and is_candidate(user)

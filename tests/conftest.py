@@ -44,7 +44,10 @@ def _schema_app():
         from flask_migrate import upgrade
 
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections before the interpreter exits
 
 
 @pytest.fixture()

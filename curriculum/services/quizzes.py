@@ -22,8 +22,8 @@ def new_attempt_token() -> str:
 
 
 def seed_for(token: str) -> int:
-    """Return the shuffle seed recorded for an attempt token."""
-    return int(hashlib.sha256(token.encode()).hexdigest()[:8], 16)
+    """Return the shuffle seed recorded for an attempt token (31 bits: a SQL integer)."""
+    return int(hashlib.sha256(token.encode()).hexdigest()[:8], 16) >> 1
 
 
 def shuffled_choices(question: Question, seed: int) -> list[Choice]:

@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 from curriculum.content import catalog
 from curriculum.i18n import current_locale
-from curriculum.permissions import can_learn
-from curriculum.services import certificates, progress, surveys
+from curriculum.permissions import can_learn, can_see_own_vetting
+from curriculum.services import certificates, progress, surveys, vetting
 from curriculum.views.decorators import require
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -26,6 +26,19 @@ def home():
         resume=progress.resume_point(current_user, catalog(), path),
         offers=surveys.offers(current_user, catalog()),
         certificates=certificates.for_user(current_user),
+    )
+
+
+@bp.route("/vetting")
+@require(can_see_own_vetting)
+def vetting_status():
+    """Show a CMG candidate his own vetting status: criteria met, never the notes."""
+    case = vetting.case_of(current_user)
+    facts = vetting.load_facts([current_user.id], [case.id] if case else [])
+    return render_template(
+        "learn/vetting.html",
+        case=case,
+        states=vetting.criteria_states(current_user, case, catalog(), facts),
     )
 
 
