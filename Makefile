@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations lint check clean
+.PHONY: run test install translations lint check clean bench
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ check: translations
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
+
+## bench: serve synthetic data with gunicorn and measure the key pages (BENCH_SCALE, DATABASE_URL)
+bench: translations
+	$(BIN)/python -m curriculum.bench

@@ -5,15 +5,17 @@ from pathlib import Path
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from curriculum import i18n
 from curriculum.config import ROOT, Config, TestConfig
 from curriculum.content import ContentInvalid, load_catalog, term_anchor
-from curriculum.extensions import babel, csrf, db, login_manager, migrate
+from curriculum.extensions import babel, compress, csrf, db, login_manager, migrate
 from curriculum.headers import add_security_headers
 
 
@@ -44,12 +46,28 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
         app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True
     )
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     _init_login(app)
 
-    from curriculum.views import admin, auth, certificates, committee, learn, main, quiz
+    from curriculum.views import (
+        admin,
+        auth,
+        certificates,
+        cmg,
+        committee,
+        learn,
+        main,
+        quiz,
+        reports,
+        setup,
+        workshops,
+    )
 
-    for module in (main, auth, learn, quiz, certificates, committee, admin):
+    for module in (
+        main, auth, setup, learn, quiz, certificates, committee, cmg, reports,
+        workshops, admin,
+    ):
         app.register_blueprint(module.bp)
 
     _init_catalog(app)
@@ -62,6 +80,10 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     @app.after_request
     def _headers(response):
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Shared phones: a signed-in page must not come back from the cache after
+            # sign-out, nor be kept by a proxy.
+            response.headers.setdefault("Cache-Control", "no-store")
         return add_security_headers(response, app.config.get("HSTS", False))
 
     return app
@@ -78,8 +100,11 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
+        # Tracks load only when a page asks for them, not on every request.
         return db.session.scalar(
-            select(User).where(User.session_token == token, User.active.is_(True))
+            select(User)
+            .options(lazyload(User.track_rows))
+            .where(User.session_token == token, User.active.is_(True))
         )
 
 
@@ -107,6 +132,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["day_in"] = i18n.format_day_in
     app.jinja_env.globals.update(
         catalog_module=lambda key: app.extensions["catalog"].module(key),
+        catalog_track=lambda key: app.extensions["catalog"].track(key),
+        catalog_tracks=lambda: app.extensions["catalog"].tracks,
         LOCALES=i18n.LOCALES,
         asset_url=asset_url,
         permissions=permissions,

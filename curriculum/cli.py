@@ -2,6 +2,7 @@
 
 import getpass
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from curriculum.content.stamping import stamp
 from curriculum.content.status import content_status
 from curriculum.extensions import db
 from curriculum.models import ROLES, TRACKS, Commune, Province
-from curriculum.services import accounts, demo, geography
+from curriculum.services import accounts, backup, demo, geography, synthetic
 from curriculum.translation_catalog import Paths, check, compile_all, update, write_pot
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -28,6 +29,7 @@ def register(app) -> None:
     """Attach the commands that need the application."""
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
     app.cli.add_command(geo_cli)
 
 
@@ -78,15 +80,39 @@ def create_user_command(
 # -- demo --------------------------------------------------------------------
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts exist.")
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="Also add this many synthetic trainees with attempts, workshops and reports.",
+)
+@click.option("--seed", type=int, default=2026, show_default=True)
 @with_appcontext
-def demo_command(if_empty):
+def demo_command(if_empty, scale, seed):
     """Create demo places and one account of every role; print the passwords."""
+    if scale:
+        if not demo.has_users():
+            _print_accounts(demo.create_demo(current_app.extensions["catalog"]))
+        started = time.perf_counter()
+        made = synthetic.generate(current_app.extensions["catalog"], scale, seed)
+        click.echo(
+            f"Synthetic data in {time.perf_counter() - started:.0f} s: "
+            f"{made.trainees} trainees, {made.attempts} attempts, "
+            f"{made.completions} completions, {made.certificates} certificates, "
+            f"{made.responses} pre/post responses, {made.workshops} workshops, "
+            f"{made.attendances} attendances, {made.cmg_reports} CMG monthly reports."
+        )
+        click.echo(f"Every synthetic trainee's password is {synthetic.PASSWORD!r}.")
+        return
     if demo.has_users():
         if if_empty:
             click.echo("Accounts exist already; demo accounts were not added.")
             return
         raise click.ClickException("accounts exist already; use an empty database")
-    created = demo.create_demo(current_app.extensions["catalog"])
+    _print_accounts(demo.create_demo(current_app.extensions["catalog"]))
+
+
+def _print_accounts(created) -> None:
     click.echo("Demo accounts (the passwords are shown only now):")
     for account in created:
         click.echo(f"  {account.role:<12} {account.username:<20} {account.password}")
@@ -109,6 +135,28 @@ def geo_import(folder):
         f"communes added: {result.communes_added}, "
         f"updated: {result.communes_updated}"
     )
+
+
+# -- backup ------------------------------------------------------------------
+@click.command("backup")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: instance/backups/curriculum-DATE.sqlite3).",
+)
+@with_appcontext
+def backup_command(target):
+    """Write a consistent copy of the SQLite database, even while it is in use."""
+    try:
+        source = backup.sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        written = backup.backup_sqlite(
+            source, target, Path(current_app.instance_path) / "backups"
+        )
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")
 
 
 # -- content -----------------------------------------------------------------

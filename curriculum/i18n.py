@@ -1,6 +1,6 @@
 """Locales, locale selection, Khmer digits and dates."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
@@ -63,9 +63,10 @@ def format_day(value: datetime) -> str:
     return format_day_in(value, current_locale())
 
 
-def format_day_in(value: datetime, locale: str) -> str:
-    """Format a date in the given locale (for bilingual pages such as certificates)."""
-    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    local = value.astimezone(ZoneInfo(tz))
-    text = babel_format_date(local.date(), format="long", locale=Locale.parse(locale))
+def format_day_in(value: datetime | date, locale: str) -> str:
+    """Format a date or a timestamp in the given locale (for bilingual pages too)."""
+    if isinstance(value, datetime):
+        tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+        value = value.astimezone(ZoneInfo(tz)).date()
+    text = babel_format_date(value, format="long", locale=Locale.parse(locale))
     return text.translate(KHMER_DIGITS) if locale == "km" else text

@@ -5,7 +5,10 @@ object outside the user's scope is reported as not found (404), so that its exis
 not revealed.
 """
 
-from curriculum.models import User
+from sqlalchemy import select
+
+from curriculum.extensions import db
+from curriculum.models import User, Workshop, WorkshopFacilitator
 
 STAFF_ROLES = ("facilitator", "committee", "admin")
 
@@ -76,3 +79,33 @@ def can_decide_on_candidate(user: User, candidate: User) -> bool:
 def can_see_own_vetting(user: User) -> bool:
     """Return True for a trainee on the CMG track (his own status, never the notes)."""
     return can_learn(user) and is_candidate(user)
+
+
+def can_manage_workshops(user: User) -> bool:
+    """Return True for those who run workshops: facilitators and programme staff."""
+    return user.is_authenticated and user.role in ("facilitator", "admin")
+
+
+def can_manage_workshop(user: User, workshop: Workshop) -> bool:
+    """Return True for an admin, the workshop's creator and its co-facilitators."""
+    if not can_manage_workshops(user):
+        return False
+    if user.role == "admin" or workshop.created_by_id == user.id:
+        return True
+    runs = db.session.scalar(
+        select(WorkshopFacilitator.user_id).where(
+            WorkshopFacilitator.workshop_id == workshop.id,
+            WorkshopFacilitator.user_id == user.id,
+        )
+    )
+    return runs is not None
+
+
+def can_view_reports(user: User) -> bool:
+    """Return True for programme staff and committees (who see their own scope)."""
+    return user.is_authenticated and user.role in ("admin", "committee")
+
+
+def can_manage_commune_groups(user: User) -> bool:
+    """Return True for programme staff, who decide how communes are grouped."""
+    return is_admin(user)

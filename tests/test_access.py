@@ -1,11 +1,13 @@
 """The access matrix: every endpoint x every role, built from the app's url_map."""
 
+from datetime import date
+
 import pytest
 
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.models import Certificate
-from curriculum.services import quizzes
+from curriculum.services import quizzes, workshops
 from curriculum.services.certificates import new_code
 from tests.conftest import make_user
 
@@ -34,12 +36,69 @@ EXPECTED = {
     "committee.export_case": {"POST": (LOGIN, 403, 403, 400, 403)},
     "committee.export_members": {"POST": (LOGIN, 403, 403, 400, 400)},
     "learn.vetting_status": {"GET": (LOGIN, 403, 403, 403, 403)},
+    "cmg.report": {"GET": (LOGIN, 403, 403, 403, 403), "POST": (LOGIN, 403, 403, 403, 403)},
+    "reports.overview": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.learning": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.attitude": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.export": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.groups": {"GET": (LOGIN, 403, 403, 403, 200), "POST": (LOGIN, 403, 403, 403, 302)},
     "admin.content": {"GET": (LOGIN, 403, 403, 403, 200)},
     "admin.certificate": {"GET": (LOGIN, 403, 403, 403, 200), "POST": (LOGIN, 403, 403, 403, 400)},
     "quiz.measure": {"GET": (LOGIN, 200, 403, 403, 403), "POST": (LOGIN, 400, 403, 403, 403)},
     "certificates.mine": {"GET": (LOGIN, 200, 403, 403, 403)},
     "certificates.verify": {"GET": (200, 200, 200, 200, 200)},
     "certificates.verify_code": {"GET": (200, 200, 200, 200, 200)},
+    "setup.start": {
+        "GET": (200, 302, 302, 302, 302), "POST": (400, 302, 302, 302, 302)
+    },
+    "setup.secret": {
+        "GET": (302, 302, 302, 302, 302), "POST": (302, 302, 302, 302, 302)
+    },
+    "workshops.index": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.new": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.show": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.edit": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.close": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "workshops.reopen": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "workshops.sessions": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.session_edit": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "workshops.roster": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.enrol": {"POST": (LOGIN, 403, 400, 403, 400)},
+    "workshops.unenrol": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "workshops.create_participant": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.import_roster": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.import_template": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.reissue": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "workshops.cards": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.forget_cards": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "workshops.signin_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.answer_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.attendance": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.present": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.present_lesson": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.paper": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.paper_entry": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.measure": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.measure_entry": {
+        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+    },
+    "workshops.report": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshops.report_csv": {"GET": (LOGIN, 403, 200, 403, 200)},
 }
 IGNORED = {"static"}
 
@@ -55,7 +114,7 @@ def test_every_endpoint_has_an_entry_in_the_matrix(app):
 
 
 @pytest.fixture()
-def world(app, users):
+def world(app, users, places):
     """Objects the URLs point at: a module, a lesson, a quiz, an attempt, a candidate."""
     module = catalog().modules[0]
     quiz = catalog().quiz(module.quiz_key)
@@ -65,7 +124,23 @@ def world(app, users):
     certificate = Certificate(user_id=users["trainee"].id, track="police", code=new_code())
     db.session.add(certificate)
     db.session.commit()
+    workshop = workshops.create_workshop(
+        users["facilitator"],
+        title="Workshop",
+        commune=places["pursat_a"],
+        starts_on=date(2025, 3, 1),
+        ends_on=date(2025, 3, 2),
+        module_keys=[module.key],
+        cofacilitators=[],
+        sessions_per_day=1,
+    )
+    workshops.enrol(workshop, users["trainee"], users["facilitator"])
     return {
+        "workshop_id": workshop.id,
+        "session_number": 1,
+        "participant": 1,
+        "name": "reach",
+        "fmt": "csv",
         "instrument": catalog().track("police").knowledge_test,
         "phase": "pre",
         "track": "police",

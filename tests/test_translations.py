@@ -38,7 +38,8 @@ def test_missing_khmer_string_is_caught(paths):
 def test_broken_placeholder_is_caught(paths):
     po = paths.po("km")
     text = po.read_text()
-    msgstr = text.index("msgstr", text.index('msgid "%(done)s of %(total)s modules passed"'))
+    msgid = 'msgid "%(met)s of %(total)s criteria met"'
+    msgstr = text.index("msgstr", text.index(msgid))
     line_end = text.index("\n", msgstr)
     broken = text[msgstr:line_end].replace("%(total)s", "%(totl)s")
     po.write_text(text[:msgstr] + broken + text[line_end:])

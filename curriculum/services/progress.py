@@ -1,6 +1,7 @@
 """Progress: lessons read, module states along a learning path."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,9 @@ from curriculum.models import LessonView, ModuleCompletion, QuizAttempt, QuizDra
 from curriculum.models.base import utcnow
 
 NOT_STARTED, IN_PROGRESS, PASSED, LOCKED = "not_started", "in_progress", "passed", "locked"
+# A lesson opened again within this time is not written again: every write on SQLite
+# waits for the others, and "continue where you left off" needs no finer grain.
+REVIEW_WRITE_GAP = timedelta(minutes=10)
 
 
 def record_lesson_view(user: User, lesson: Lesson, locale: str) -> None:
@@ -32,6 +36,8 @@ def record_lesson_view(user: User, lesson: Lesson, locale: str) -> None:
                 content_version=lesson.version,
             )
         )
+    elif utcnow() - view.last_at < REVIEW_WRITE_GAP and view.locale == locale:
+        return  # read again within minutes: nothing worth a write
     else:
         view.last_at, view.locale, view.content_version = utcnow(), locale, lesson.version
     try:

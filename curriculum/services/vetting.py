@@ -147,6 +147,18 @@ def case_of(candidate: User) -> VettingCase | None:
     )
 
 
+def is_member(person: User) -> bool:
+    """Return True for an approved CMG member (who reports monthly)."""
+    return bool(
+        "cmg" in person.tracks
+        and db.session.scalar(
+            select(VettingCase.id).where(
+                VettingCase.candidate_id == person.id, VettingCase.state == "approved"
+            )
+        )
+    )
+
+
 def open_case(
     candidate: User, criteria: VettingCriteria, by: User | None
 ) -> VettingCase:

@@ -26,6 +26,7 @@ def home():
         resume=progress.resume_point(current_user, catalog(), path),
         offers=surveys.offers(current_user, catalog()),
         certificates=certificates.for_user(current_user),
+        cmg_member=vetting.is_member(current_user),
     )
 
 

@@ -13,9 +13,9 @@ bp = Blueprint("main", __name__)
 
 HOME_BY_ROLE = {
     "trainee": "learn.home",
-    "facilitator": "learn.catalogue",
+    "facilitator": "workshops.index",
     "committee": "committee.candidates",
-    "admin": "admin.content",
+    "admin": "reports.overview",
 }
 
 

@@ -1,0 +1,59 @@
+"""Report filters and the CMG member's monthly report."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+
+from curriculum.models import COUNT_FIELDS
+
+COUNT_LABELS = {
+    "sessions_held": _l("Group or counselling sessions held"),
+    "men_counselled": _l("Men counselled"),
+    "outcome_stopped": _l("Cases where the violence stopped"),
+    "outcome_reduced": _l("Cases where the violence became less"),
+    "outcome_continuing": _l("Cases where the violence goes on"),
+    "outcome_unknown": _l("Cases where you do not know"),
+    "reached_campaigns": _l("People reached by information campaigns"),
+    "reached_leaflets": _l("People reached by leaflets"),
+    "reached_house_visits": _l("People reached by house visits"),
+}
+
+
+class FilterForm(FlaskForm):
+    """Choose the period, place and track of a report (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    province = SelectField(_l("Province"), coerce=str, validators=[Optional()])
+    commune = SelectField(_l("Commune"), coerce=str, validators=[Optional()])
+    track = SelectField(_l("Track"), coerce=str, validators=[Optional()])
+    submit = SubmitField(_l("Show"))
+
+
+def _count_field(key: str) -> IntegerField:
+    return IntegerField(
+        COUNT_LABELS[key],
+        default=0,
+        validators=[
+            InputRequired(message=_l("Write a number (0 if none).")),
+            NumberRange(min=0, max=10000, message=_l("Write a number from 0 to 10,000.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 10000},
+    )
+
+
+class MonthlyReportForm(FlaskForm):
+    """A CMG member's month, as counts only: never names."""
+
+    month = SelectField(
+        _l("Month"), coerce=str, validators=[DataRequired(message=_l("Choose the month."))]
+    )
+    submit = SubmitField(_l("Send the report"))
+
+
+for _key in COUNT_FIELDS:
+    setattr(MonthlyReportForm, _key, _count_field(_key))

@@ -1,0 +1,276 @@
+"""Monitoring and evaluation pages for programme staff and committees, with exports."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from curriculum.content import catalog
+from curriculum.extensions import db
+from curriculum.forms.reports import COUNT_LABELS, FilterForm
+from curriculum.i18n import current_locale
+from curriculum.models import COUNT_FIELDS, TRACKS, Commune, CommuneGroup, CommuneGroupMember, Province
+from curriculum.permissions import can_manage_commune_groups, can_view_reports
+from curriculum.services import audit, reports, spreadsheets
+from curriculum.views.decorators import require
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+GENDER_ORDER = ("female", "male", "other", "unspecified")
+
+
+def _filters() -> tuple[FilterForm, reports.Filters]:
+    """Read the filter form from the query string, narrowed to the user's scope."""
+    form = FilterForm(request.args)
+    locale = current_locale()
+    provinces = list(db.session.scalars(select(Province).order_by(Province.code)))
+    if current_user.role != "admin":
+        provinces = [p for p in provinces if p.id == current_user.province_id]
+    form.province.choices = [SelectChoice("", _("All provinces"))] + [
+        SelectChoice(str(p.id), p.name(locale)) for p in provinces
+    ]
+    province_id = _int(form.province.data) if form.province.data else None
+    if province_id not in {p.id for p in provinces}:
+        province_id = None
+    communes = []
+    if province_id is not None:
+        communes = list(
+            db.session.scalars(
+                select(Commune).where(Commune.province_id == province_id).order_by(Commune.code)
+            )
+        )
+    form.commune.choices = [SelectChoice("", _("All communes"))] + [
+        SelectChoice(str(c.id), c.name(locale)) for c in communes
+    ]
+    commune_id = _int(form.commune.data) if form.commune.data else None
+    if commune_id not in {c.id for c in communes}:
+        commune_id = None
+    tracks = catalog().tracks
+    form.track.choices = [SelectChoice("", _("All tracks"))] + [
+        SelectChoice(t.key, t.title[locale]) for t in tracks
+    ]
+    track = form.track.data if form.track.data in TRACKS else None
+    valid = form.validate() if request.args else True
+    start = form.start.data if valid else None
+    end = form.end.data if valid else None
+    if start and end and start > end:
+        form.end.errors = [_("The end of the period is before its start.")]
+        start = end = None
+    filters = reports.Filters(start, end, province_id, commune_id, track)
+    return form, reports.scoped(filters, current_user)
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@require(can_view_reports)
+def overview():
+    """Show reach, the completion funnel per track, and workshops."""
+    form, filters = _filters()
+    return render_template(
+        "reports/overview.html",
+        form=form,
+        reach=reports.reach(filters),
+        funnel=reports.funnel(filters, catalog()),
+        workshops=reports.workshop_figures(filters),
+        genders=GENDER_ORDER,
+        step_label=_step_label,
+    )
+
+
+@bp.route("/learning")
+@require(can_view_reports)
+def learning():
+    """Show matched pre/post knowledge, quiz results and item analysis."""
+    form, filters = _filters()
+    quizzes = [q for q in catalog().quizzes.values() if q.kind == "module"]
+    chosen = catalog().quiz(request.args.get("quiz", "")) or (quizzes[0] if quizzes else None)
+    items, sample = reports.item_analysis(chosen, filters) if chosen else ([], 0)
+    return render_template(
+        "reports/learning.html",
+        form=form,
+        by_track=reports.pre_post(filters, "knowledge", "track"),
+        by_province=reports.pre_post(filters, "knowledge", "province"),
+        summaries=reports.quiz_summaries(filters),
+        quizzes=quizzes,
+        chosen=chosen,
+        items=items,
+        sample=sample,
+        sample_limit=reports.ITEM_SAMPLE,
+    )
+
+
+@bp.route("/attitude")
+@require(can_view_reports)
+def attitude():
+    """Show matched pre/post attitude scores, with the scoring direction."""
+    form, filters = _filters()
+    return render_template(
+        "reports/attitude.html",
+        form=form,
+        survey=catalog().attitude,
+        by_track=reports.pre_post(filters, "attitude", "track"),
+        by_province=reports.pre_post(filters, "attitude", "province"),
+    )
+
+
+@bp.route("/cmg")
+@require(can_view_reports)
+def cmg():
+    """Show CMG members' monthly reports summed by group of communes and by commune."""
+    form, filters = _filters()
+    groups = reports.cmg_activity(filters, "group")
+    return render_template(
+        "reports/cmg.html",
+        form=form,
+        groups=groups,
+        total=reports.activity_total(groups),
+        communes=reports.cmg_activity(filters, "commune"),
+        fields=COUNT_FIELDS,
+        labels=COUNT_LABELS,
+    )
+
+
+def _track_title(key: str) -> str:
+    track = catalog().track(key)
+    return track.title[current_locale()] if track else key
+
+
+def _step_label(key: str) -> str:
+    if key == "enrolled":
+        return _("Enrolled")
+    if key == "started":
+        return _("Started")
+    if key == "certified":
+        return _("Certified")
+    module = catalog().module(key)
+    return _("Passed: %(module)s", module=module.title[current_locale()]) if module else key
+
+
+def _table(name: str, filters: reports.Filters) -> tuple[list[str], list[list]]:
+    """Build one exportable table: the same figures as the page shows."""
+    locale = current_locale()
+    if name == "reach":
+        data = reports.reach(filters)
+        header = [_("Track")] + [_(g.capitalize()) for g in GENDER_ORDER] + [_("Total")]
+        rows = [
+            [_track_title(t)] + [data.by_track_gender.get(t, {}).get(g, 0) for g in GENDER_ORDER]
+            + [sum(data.by_track_gender.get(t, {}).values())]
+            for t in TRACKS
+        ]
+        return header, rows
+    if name == "provinces":
+        data = reports.reach(filters)
+        return [_("Province"), _("Trainees")], [[p.name(locale), n] for p, n in data.by_province]
+    if name == "communes":
+        data = reports.reach(filters)
+        return [_("Commune"), _("Trainees")], [[c.name(locale), n] for c, n in data.by_commune]
+    if name == "months":
+        data = reports.reach(filters)
+        return [_("Month"), _("New trainees")], [[m, n] for m, n in data.by_month]
+    if name == "funnel":
+        rows = []
+        for track, steps in reports.funnel(filters, catalog()).items():
+            rows += [[_track_title(track), _step_label(s.key), s.count] for s in steps]
+        return [_("Track"), _("Step"), _("People")], rows
+    if name in ("knowledge", "attitude"):
+        rows = []
+        for by in ("track", "province"):
+            for c in reports.pre_post(filters, name, by):
+                label = _track_title(c.label) if by == "track" else c.label.name(locale)
+                rows.append([label, c.matched, round(c.pre, 1), round(c.post, 1),
+                             round(c.change, 1), round(c.share_improved, 1)])
+        header = [_("Group"), _("Matched"), _("Before (%)"), _("After (%)"),
+                  _("Change (points)"), _("Improved (%)")]
+        return header, rows
+    if name == "quizzes":
+        header = [_("Quiz"), _("Attempts"), _("People"), _("Pass rate (%)"), _("Mean score (%)")]
+        rows = [[s.quiz_key, s.attempts, s.people, round(s.pass_rate, 1), round(s.mean, 1)]
+                for s in reports.quiz_summaries(filters)]
+        return header, rows
+    if name == "items":
+        quiz = catalog().quiz(request.args.get("quiz", "")) or abort(404)
+        items, _n = reports.item_analysis(quiz, filters)
+        header = [_("Question"), _("Correct (%)"), _("Discrimination"), _("Answered")]
+        rows = [[i.key, round(i.share_correct, 1), round(i.discrimination, 2), i.answered]
+                for i in items]
+        return header, rows
+    if name in ("cmg", "cmg_communes"):
+        data = reports.cmg_activity(filters, "group" if name == "cmg" else "commune")
+        header = [_("Area"), _("Reports"), _("Members")] + [str(COUNT_LABELS[f]) for f in COUNT_FIELDS]
+        rows = []
+        for a in data:
+            label = _("Communes in no group") if a.label is None else (
+                a.label.name_km if locale == "km" and isinstance(a.label, CommuneGroup)
+                else a.label.name_en if isinstance(a.label, CommuneGroup)
+                else a.label.name(locale)
+            )
+            rows.append([label, a.reports, a.members] + [a.counts[f] for f in COUNT_FIELDS])
+        return header, rows
+    abort(404)
+
+
+@bp.route("/export/<name>.<fmt>")
+@require(can_view_reports)
+def export(name: str, fmt: str):
+    """Download one report table as CSV or XLSX (counts only; audited)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    _form, filters = _filters()
+    header, rows = _table(name, filters)
+    audit.record(current_user, "report.export", "report", name, {"format": fmt})
+    db.session.commit()
+    if fmt == "csv":
+        data, mimetype = spreadsheets.write_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        data = spreadsheets.write_xlsx(header, rows, name)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    stamp = date.today().isoformat()
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    return response
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@require(can_manage_commune_groups)
+def groups():
+    """Group communes as the programme reports them (for example old and new areas)."""
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "create":
+            name_en = request.form.get("name_en", "").strip()[:120]
+            name_km = request.form.get("name_km", "").strip()[:120]
+            if not name_en or not name_km:
+                flash(_("Give the group a name in Khmer and in English."), "error")
+            else:
+                reports.create_group(name_km, name_en, current_user)
+                flash(_("The group is created."), "info")
+        elif action == "assign":
+            group = db.session.get(CommuneGroup, _int(request.form.get("group")) or 0)
+            if group is None:
+                abort(404)
+            found, unknown = reports.assign_communes(
+                group, request.form.get("codes", "")[:20000], current_user
+            )
+            if unknown:
+                flash(_("These codes are not communes: %(codes)s", codes=", ".join(unknown[:20])), "error")
+            if found:
+                flash(_("%(n)s communes are in the group now.", n=found), "info")
+        return redirect(url_for("reports.groups"))
+    group_rows = list(db.session.scalars(select(CommuneGroup).order_by(CommuneGroup.id)))
+    members = {}
+    for member, commune in db.session.execute(
+        select(CommuneGroupMember, Commune).join(Commune, Commune.id == CommuneGroupMember.commune_id)
+    ):
+        members.setdefault(member.group_id, []).append(commune)
+    return render_template("reports/groups.html", groups=group_rows, members=members)
+
