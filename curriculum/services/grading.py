@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 from curriculum.content.model import AttitudeSurvey, Question, Quiz
 
@@ -37,8 +38,16 @@ class Grade:
         return float(self.score * 100 / self.max_score) if self.max_score else 0.0
 
 
+@cache
+def _fraction(points: float) -> Fraction:
+    return Fraction(points).limit_denominator(1000)
+
+
 def _points(question: Question) -> Fraction:
-    return Fraction(question.points).limit_denominator(1000)
+    return _fraction(question.points)
+
+
+_ZERO = Fraction(0)
 
 
 def score_question(question: Question, given: Iterable[str], rule: str) -> QuestionResult:
@@ -55,8 +64,7 @@ def score_question(question: Question, given: Iterable[str], rule: str) -> Quest
             fraction = Fraction(max(right - wrong, 0), len(question.correct))
             score = points * fraction
     else:
-        score = points if len(picked) == 1 and set(picked) == question.correct else 0
-        score = Fraction(score)
+        score = points if len(picked) == 1 and picked[0] in question.correct else _ZERO
     return QuestionResult(question.key, picked, score, points)
 
 

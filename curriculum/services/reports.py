@@ -34,7 +34,7 @@ from curriculum.models import (
 )
 from curriculum.services import audit, grading
 
-ITEM_SAMPLE = 5000  # item analysis reads at most this many recent attempts of a quiz
+ITEM_SAMPLE = 3000  # item analysis reads at most this many recent attempts of a quiz
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,10 @@ def _period(column, filters: Filters) -> list:
 
 
 def _place(filters: Filters) -> list:
+    # Trainees carry their province as well as their commune: no join to filter.
     out = []
     if filters.province_id is not None:
-        out.append(Commune.province_id == filters.province_id)
+        out.append(User.province_id == filters.province_id)
     if filters.commune_id is not None:
         out.append(User.commune_id == filters.commune_id)
     return out
@@ -89,7 +90,6 @@ def _trainees(filters: Filters, *columns):
         select(*columns)
         .select_from(User)
         .join(UserTrack, UserTrack.user_id == User.id)
-        .outerjoin(Commune, Commune.id == User.commune_id)
         .where(User.role == "trainee", *_place(filters))
     )
     if filters.track:
@@ -117,50 +117,63 @@ class Reach:
 
 
 def reach(filters: Filters) -> Reach:
-    """Count trainees who joined in the period, in six queries."""
+    """Count trainees who joined in the period: one scan, plus communes for a province."""
     period = _period(User.created_at, filters)
-    rows = db.session.execute(
-        _trainees(filters, UserTrack.track, User.gender, func.count(distinct(User.id)))
-        .where(*period)
-        .group_by(UserTrack.track, User.gender)
-    ).all()
-    by_track_gender: dict[str, dict[str, int]] = defaultdict(dict)
-    for track, gender, count in rows:
-        by_track_gender[track][gender] = count
-    total = db.session.scalar(_trainees(filters, func.count(distinct(User.id))).where(*period))
-    provinces = db.session.execute(
-        _trainees(filters, Commune.province_id, func.count(distinct(User.id)))
-        .where(*period, Commune.province_id.is_not(None))
-        .group_by(Commune.province_id)
-    ).all()
-    names = {p.id: p for p in db.session.scalars(select(Province))}
-    communes = db.session.execute(
-        _trainees(filters, User.commune_id, func.count(distinct(User.id)))
-        .where(*period, User.commune_id.is_not(None))
-        .group_by(User.commune_id)
-        .order_by(func.count(distinct(User.id)).desc())
-        .limit(30)
-    ).all()
-    commune_rows = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Commune).where(Commune.id.in_([cid for cid, _ in communes]))
-        )
-    } if communes else {}
     month = month_of(User.created_at)
-    months = db.session.execute(
-        _trainees(filters, month, func.count(distinct(User.id)))
+    rows = db.session.execute(
+        _trainees(filters, UserTrack.track, User.gender, User.province_id, month, func.count())
         .where(*period)
-        .group_by(month)
-        .order_by(month)
+        .group_by(UserTrack.track, User.gender, User.province_id, month)
     ).all()
+    by_track_gender: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_province: dict[int, int] = defaultdict(int)
+    by_month: dict[str, int] = defaultdict(int)
+    for track, gender, province_id, month_key, count in rows:
+        by_track_gender[track][gender] += count
+        if province_id is not None:
+            by_province[province_id] += count
+        if month_key:
+            by_month[month_key] += count
+    if filters.track:
+        total = sum(by_month.values()) if by_month else sum(by_province.values())
+    else:
+        # Someone on two tracks is one person: count people, not (person, track) rows.
+        total = db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.role == "trainee",
+                *_place(filters),
+                *period,
+                exists().where(UserTrack.user_id == User.id),
+            )
+        )
+    names = {p.id: p for p in db.session.scalars(select(Province))}
+    communes: list[tuple[Commune, int]] = []
+    if filters.province_id is not None or filters.commune_id is not None:
+        counts = db.session.execute(
+            _trainees(filters, User.commune_id, func.count(distinct(User.id)))
+            .where(*period, User.commune_id.is_not(None))
+            .group_by(User.commune_id)
+            .order_by(func.count(distinct(User.id)).desc())
+            .limit(30)
+        ).all()
+        if counts:
+            found = {
+                c.id: c
+                for c in db.session.scalars(
+                    select(Commune).where(Commune.id.in_([cid for cid, _ in counts]))
+                )
+            }
+            communes = [(found[cid], n) for cid, n in counts if cid in found]
     return Reach(
-        by_track_gender=dict(by_track_gender),
+        by_track_gender={k: dict(v) for k, v in by_track_gender.items()},
         by_province=sorted(
-            ((names[pid], n) for pid, n in provinces if pid in names), key=lambda r: -r[1]
+            ((names[pid], n) for pid, n in by_province.items() if pid in names),
+            key=lambda r: -r[1],
         ),
-        by_commune=[(commune_rows[cid], n) for cid, n in communes if cid in commune_rows],
-        by_month=[(m, n) for m, n in months if m],
+        by_commune=communes,
+        by_month=sorted(by_month.items()),
         total=total or 0,
     )
 
@@ -178,9 +191,7 @@ def funnel(filters: Filters, catalog: Catalog) -> dict[str, list[FunnelStep]]:
     """Return, per track: enrolled, started, passed each required module, certified."""
     enrolled = dict(
         db.session.execute(
-            _trainees(filters, UserTrack.track, func.count(distinct(User.id))).group_by(
-                UserTrack.track
-            )
+            _trainees(filters, UserTrack.track, func.count()).group_by(UserTrack.track)
         ).all()
     )
     activity = or_(
@@ -189,30 +200,37 @@ def funnel(filters: Filters, catalog: Catalog) -> dict[str, list[FunnelStep]]:
     )
     started = dict(
         db.session.execute(
-            _trainees(filters, UserTrack.track, func.count(distinct(User.id)))
+            _trainees(filters, UserTrack.track, func.count())
             .where(activity)
             .group_by(UserTrack.track)
         ).all()
     )
-    passed: dict[tuple[str, str], int] = {}
-    for track, module_key, count in db.session.execute(
-        _trainees(filters, UserTrack.track, ModuleCompletion.module_key, func.count(distinct(User.id)))
-        .join(ModuleCompletion, ModuleCompletion.user_id == User.id)
+    # Only trainees complete modules and earn certificates: join the people table
+    # only to filter by place.
+    passed_query = (
+        select(UserTrack.track, ModuleCompletion.module_key, func.count())
+        .select_from(ModuleCompletion)
+        .join(UserTrack, UserTrack.user_id == ModuleCompletion.user_id)
         .where(*_period(ModuleCompletion.completed_at, filters))
         .group_by(UserTrack.track, ModuleCompletion.module_key)
-    ):
-        passed[(track, module_key)] = count
-    certified = dict(
-        db.session.execute(
-            _trainees(filters, Certificate.track, func.count(distinct(Certificate.id)))
-            .join(
-                Certificate,
-                and_(Certificate.user_id == User.id, Certificate.track == UserTrack.track),
-            )
-            .where(*_period(Certificate.issued_at, filters), Certificate.revoked_at.is_(None))
-            .group_by(Certificate.track)
-        ).all()
     )
+    certified_query = (
+        select(Certificate.track, func.count())
+        .where(*_period(Certificate.issued_at, filters), Certificate.revoked_at.is_(None))
+        .group_by(Certificate.track)
+    )
+    if _place(filters):
+        passed_query = passed_query.join(User, User.id == ModuleCompletion.user_id).where(
+            *_place(filters)
+        )
+        certified_query = certified_query.join(User, User.id == Certificate.user_id).where(
+            *_place(filters)
+        )
+    if filters.track:
+        passed_query = passed_query.where(UserTrack.track == filters.track)
+        certified_query = certified_query.where(Certificate.track == filters.track)
+    passed = {(t, m): n for t, m, n in db.session.execute(passed_query)}
+    certified = dict(db.session.execute(certified_query).all())
     out = {}
     for track in catalog.tracks:
         if filters.track and track.key != filters.track:
@@ -301,7 +319,7 @@ def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
     post = aliased(SurveyResponse)
     pre_pct = pre.score * 100.0 / func.nullif(pre.max_score, 0)
     post_pct = post.score * 100.0 / func.nullif(post.max_score, 0)
-    group = pre.track if by == "track" else Commune.province_id
+    group = pre.track if by == "track" else User.province_id
     query = (
         select(
             group,
@@ -320,7 +338,6 @@ def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
             ),
         )
         .join(User, User.id == pre.user_id)
-        .outerjoin(Commune, Commune.id == User.commune_id)
         .where(pre.phase == "pre", pre.kind == kind, *_place(filters), *_period(post.submitted_at, filters))
         .group_by(group)
     )
@@ -361,22 +378,24 @@ def quiz_summaries(filters: Filters) -> list[QuizSummary]:
     query = (
         select(
             QuizAttempt.quiz_key,
-            func.count(distinct(QuizAttempt.id)),
+            func.count(),
             func.count(distinct(QuizAttempt.user_id)),
-            func.count(distinct(case((QuizAttempt.passed.is_(True), QuizAttempt.id)))),
+            func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)),
             func.avg(QuizAttempt.percent),
         )
-        .join(User, User.id == QuizAttempt.user_id)
-        .outerjoin(Commune, Commune.id == User.commune_id)
-        .where(*_place(filters), *_period(QuizAttempt.submitted_at, filters))
+        .where(*_period(QuizAttempt.submitted_at, filters))
         .group_by(QuizAttempt.quiz_key)
     )
+    if _place(filters):
+        query = query.join(User, User.id == QuizAttempt.user_id).where(*_place(filters))
     if filters.track:
         query = query.where(
-            exists().where(UserTrack.user_id == User.id, UserTrack.track == filters.track)
+            exists().where(
+                UserTrack.user_id == QuizAttempt.user_id, UserTrack.track == filters.track
+            )
         )
     return [
-        QuizSummary(key, attempts, people, passed, float(mean or 0))
+        QuizSummary(key, attempts, people, int(passed or 0), float(mean or 0))
         for key, attempts, people, passed, mean in db.session.execute(query)
     ]
 
@@ -396,7 +415,6 @@ def item_analysis(quiz: Quiz, filters: Filters) -> tuple[list[Item], int]:
     query = (
         select(QuizAttempt.answers)
         .join(User, User.id == QuizAttempt.user_id)
-        .outerjoin(Commune, Commune.id == User.commune_id)
         .where(QuizAttempt.quiz_key == quiz.key, *_place(filters),
                *_period(QuizAttempt.submitted_at, filters))
         .order_by(QuizAttempt.id.desc())
