@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations lint check clean bench
+.PHONY: run test install translations lint check clean bench audit
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,22 @@ run: translations
 test: translations
 	$(BIN)/pytest
 
-## check: content, translations and lint, as CI runs them
-check: translations
+## check: content, translations and static checks, as CI runs them
+check: translations lint
 	$(FLASK) content check
 	$(FLASK) i18n check
+
+## lint: ruff (style, bugs, gettext misuse) and bandit (no high-severity finding)
+lint: install
+	$(BIN)/ruff check curriculum tests
+	$(BIN)/ruff format --check curriculum tests
+	$(BIN)/bandit -q -r curriculum -x curriculum/migrations --severity-level high
+
+## audit: known vulnerabilities in the pinned dependencies; fails when it cannot check
+audit: install
+	$(BIN)/pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip freeze --exclude-editable > instance/requirements-audit.txt
+	$(BIN)/pip-audit --strict --progress-spinner off -r instance/requirements-audit.txt
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

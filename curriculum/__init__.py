@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
-from sqlalchemy.orm import lazyload
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import lazyload
 
 from curriculum import i18n
 from curriculum.config import ROOT, Config, TestConfig
@@ -65,8 +65,17 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     )
 
     for module in (
-        main, auth, setup, learn, quiz, certificates, committee, cmg, reports,
-        workshops, admin,
+        main,
+        auth,
+        setup,
+        learn,
+        quiz,
+        certificates,
+        committee,
+        cmg,
+        reports,
+        workshops,
+        admin,
     ):
         app.register_blueprint(module.bp)
 
@@ -118,7 +127,9 @@ def _init_catalog(app: Flask) -> None:
             term_anchor,
         )
     except ContentInvalid as exc:
-        raise SystemExit(f"Invalid content, the application will not start:\n{exc}") from None
+        raise SystemExit(
+            f"Invalid content, the application will not start:\n{exc}"
+        ) from None
     app.extensions["catalog"] = catalog
 
 
@@ -148,7 +159,9 @@ def _init_templates(app: Flask) -> None:
 def _init_errors(app: Flask) -> None:
     def page(code: int, title, message):
         return (
-            render_template("errors/error.html", code=code, title=title, message=message),
+            render_template(
+                "errors/error.html", code=code, title=title, message=message
+            ),
             code,
         )
 
@@ -192,7 +205,9 @@ def _init_errors(app: Flask) -> None:
         return page(
             503,
             _l("Service unavailable"),
-            _l("The database cannot be reached just now. Please try again in a minute."),
+            _l(
+                "The database cannot be reached just now. Please try again in a minute."
+            ),
         )
 
     @app.errorhandler(500)

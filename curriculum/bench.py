@@ -85,10 +85,14 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(  # noqa: S603
         [
             str(BIN / "gunicorn"),
-            "--workers", str(workers),
-            "--bind", f"127.0.0.1:{port}",
-            "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-            "--log-level", "warning",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            "--log-level",
+            "warning",
             "wsgi:app",
         ],
         cwd=ROOT,
@@ -112,7 +116,9 @@ class Browser:
         self.host, self.port = parts.hostname, parts.port or 80
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+    def request(
+        self, method: str, path: str, body: str | None = None
+    ) -> tuple[int, str]:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         headers = {"Cookie": self.cookie_header(), "Accept-Language": "km"}
         if body is not None:
@@ -161,15 +167,25 @@ def wrk(base: str, path: str, cookie: str, seconds: int, connections: int) -> di
     script.close()
     done = subprocess.run(  # noqa: S603
         [
-            shutil.which("wrk"), "-t", "2", "-c", str(connections), "-d", f"{seconds}s",
-            "-s", script.name, base + path,
+            shutil.which("wrk"),
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "-s",
+            script.name,
+            base + path,
         ],
         capture_output=True,
         text=True,
         check=True,
     )
     os.unlink(script.name)
-    p50, p95, total, errors = re.search(r"RESULT (\S+) (\S+) (\d+) (\d+)", done.stdout).groups()
+    p50, p95, total, errors = re.search(
+        r"RESULT (\S+) (\S+) (\d+) (\d+)", done.stdout
+    ).groups()
     return {
         "rps": int(total) / seconds,
         "p50": float(p50) / 1000,
@@ -195,7 +211,9 @@ def python_load(base: str, make_request, seconds: int, connections: int) -> dict
                 status = make_request(conn)
             except (OSError, http.client.HTTPException):
                 conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                conn = http.client.HTTPConnection(
+                    parts.hostname, parts.port, timeout=30
+                )
                 status = 0
             mine.append(time.perf_counter() - started)
             if status >= 400 or status == 0:
@@ -223,8 +241,13 @@ def get_request(path: str, cookie: str):
 
     def run(conn):
         conn.request(
-            "GET", path,
-            headers={"Cookie": cookie, "Accept-Encoding": "br, gzip", "Accept-Language": "km"},
+            "GET",
+            path,
+            headers={
+                "Cookie": cookie,
+                "Accept-Encoding": "br, gzip",
+                "Accept-Language": "km",
+            },
         )
         response = conn.getresponse()
         response.read()
@@ -233,7 +256,9 @@ def get_request(path: str, cookie: str):
     return run
 
 
-def quiz_submit_request(browsers: list["Browser"], quiz_path: str, answers: str, quota: int):
+def quiz_submit_request(
+    browsers: list["Browser"], quiz_path: str, answers: str, quota: int
+):
     """Return a function that loads a quiz and submits it as the next trainee in turn.
 
     Each trainee may submit `quota` attempts (the quiz file's maximum), so the load
@@ -257,7 +282,9 @@ def quiz_submit_request(browsers: list["Browser"], quiz_path: str, answers: str,
             return 500
         body = f"csrf_token={csrf.group(1)}&token={token.group(1)}&{answers}"
         conn.request(
-            "POST", quiz_path, body=body,
+            "POST",
+            quiz_path,
+            body=body,
             headers=headers | {"Content-Type": "application/x-www-form-urlencoded"},
         )
         response = conn.getresponse()
@@ -282,11 +309,16 @@ def in_process(env: dict, pages: dict, users: dict) -> dict:
         with app.app_context():  # a context per page: nothing cached from the last one
             client = app.test_client()
             login_page = client.get("/login").get_data(as_text=True)
-            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', login_page)
+            token = re.search(
+                r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', login_page
+            )
             client.post(
                 "/login",
-                data={"username": users[who][0], "password": users[who][1],
-                      "csrf_token": token.group(1)},
+                data={
+                    "username": users[who][0],
+                    "password": users[who][1],
+                    "csrf_token": token.group(1),
+                },
             )
             statements = []
 
@@ -297,7 +329,9 @@ def in_process(env: dict, pages: dict, users: dict) -> dict:
             event.listen(db.engine, "before_cursor_execute", record)
             plain = client.get(path, headers={"Accept-Language": "km"})
             event.remove(db.engine, "before_cursor_execute", record)
-            packed = client.get(path, headers={"Accept-Encoding": "br, gzip", "Accept-Language": "km"})
+            packed = client.get(
+                path, headers={"Accept-Encoding": "br, gzip", "Accept-Language": "km"}
+            )
             out[name] = (len(statements), len(plain.get_data()), len(packed.get_data()))
     return out
 
@@ -305,8 +339,12 @@ def in_process(env: dict, pages: dict, users: dict) -> dict:
 def main() -> None:
     """Run the benchmark and print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10000)))
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument(
+        "--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10000))
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10))
+    )
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     args = parser.parse_args()
@@ -354,7 +392,10 @@ def main() -> None:
             f"{r.errors:>5}{r.sql_statements:>5}{r.bytes_uncompressed:>8}"
             f"{r.bytes_compressed:>7}  {r.tool}"
         )
-    print(f"\n{database}, {os.cpu_count()} cores, {args.workers} workers; written to {instance / 'bench.json'}")
+    print(
+        f"\n{database}, {os.cpu_count()} cores, {args.workers} workers; "
+        f"written to {instance / 'bench.json'}"
+    )
 
 
 def run_pages(env: dict, bases: list[str], args) -> list[Result]:
@@ -364,16 +405,44 @@ def run_pages(env: dict, bases: list[str], args) -> list[Result]:
     engine = create_engine(_sqlalchemy_url(env["DATABASE_URL"]))
     with engine.connect() as conn:
         trainee = conn.execute(
-            text("SELECT username FROM users WHERE username LIKE 'syn-%' ORDER BY id LIMIT 1")
+            text(
+                "SELECT username FROM users WHERE username LIKE 'syn-%' ORDER BY id LIMIT 1"
+            )
         ).scalar()
     engine.dispose()
     from curriculum.services.synthetic import PASSWORD
 
     committee_pw = admin_pw = "bench-password-123"  # noqa: S105
-    _flask(["users", "create", "bench.committee", "--name", "Bench", "--role", "committee",
-            "--province", "15", "--password", committee_pw], env) if not _exists(env, "bench.committee") else None
-    _flask(["users", "create", "bench.admin", "--name", "Bench", "--role", "admin",
-            "--password", admin_pw], env) if not _exists(env, "bench.admin") else None
+    _flask(
+        [
+            "users",
+            "create",
+            "bench.committee",
+            "--name",
+            "Bench",
+            "--role",
+            "committee",
+            "--province",
+            "15",
+            "--password",
+            committee_pw,
+        ],
+        env,
+    ) if not _exists(env, "bench.committee") else None
+    _flask(
+        [
+            "users",
+            "create",
+            "bench.admin",
+            "--name",
+            "Bench",
+            "--role",
+            "admin",
+            "--password",
+            admin_pw,
+        ],
+        env,
+    ) if not _exists(env, "bench.admin") else None
     users = {
         "trainee": (trainee, PASSWORD),
         "committee": ("bench.committee", committee_pw),
@@ -382,7 +451,9 @@ def run_pages(env: dict, bases: list[str], args) -> list[Result]:
     from curriculum.config import Config
     from curriculum.content import load_catalog, term_anchor
 
-    catalog = load_catalog(Config.ROOT, Config.MODULES_DIR, Config.QUIZZES_DIR, term_anchor)
+    catalog = load_catalog(
+        Config.ROOT, Config.MODULES_DIR, Config.QUIZZES_DIR, term_anchor
+    )
     module = catalog.modules[0]
     quiz = catalog.quiz(module.quiz_key)
     pages = {
@@ -405,17 +476,47 @@ def run_pages(env: dict, bases: list[str], args) -> list[Result]:
         if tool == "wrk":
             load = wrk(base, path, cookie, args.seconds, args.connections)
         else:
-            load = python_load(base, get_request(path, cookie), args.seconds, args.connections)
+            load = python_load(
+                base, get_request(path, cookie), args.seconds, args.connections
+            )
         sql, plain, packed = measured[name]
-        results.append(Result(name, path, load["rps"], load["p50"], load["p95"], load["errors"],
-                              sql, plain, packed, tool))
+        results.append(
+            Result(
+                name,
+                path,
+                load["rps"],
+                load["p50"],
+                load["p95"],
+                load["errors"],
+                sql,
+                plain,
+                packed,
+                tool,
+            )
+        )
         print(f"  {name}: {load['rps']:.0f} req/s")
-    answers = "&".join(f"q-{q.key}={k}" for q in quiz.questions for k in sorted(q.correct))
+    answers = "&".join(
+        f"q-{q.key}={k}" for q in quiz.questions for k in sorted(q.correct)
+    )
     submitters = _sign_in_many(base, env, quiz.key, 300)
-    submitter = quiz_submit_request(submitters, f"/quiz/{quiz.key}", answers, quiz.max_attempts or 50)
+    submitter = quiz_submit_request(
+        submitters, f"/quiz/{quiz.key}", answers, quiz.max_attempts or 50
+    )
     load = python_load(base, submitter, args.seconds, args.connections)
-    results.append(Result("quiz submit", f"/quiz/{quiz.key}", load["rps"], load["p50"],
-                          load["p95"], load["errors"], 0, 0, 0, "python (GET+POST)"))
+    results.append(
+        Result(
+            "quiz submit",
+            f"/quiz/{quiz.key}",
+            load["rps"],
+            load["p50"],
+            load["p95"],
+            load["errors"],
+            0,
+            0,
+            0,
+            "python (GET+POST)",
+        )
+    )
     return results
 
 

@@ -21,7 +21,9 @@ from curriculum.translation_catalog import Paths, check, compile_all, update, wr
 
 users_cli = AppGroup("users", help="Manage accounts.")
 geo_cli = AppGroup("geo", help="Import provinces, districts and communes.")
-content_cli = click.Group("content", help="Check, stamp and report the curriculum files.")
+content_cli = click.Group(
+    "content", help="Check, stamp and report the curriculum files."
+)
 i18n_cli = click.Group("i18n", help="Extract, update, compile and check translations.")
 
 
@@ -45,8 +47,15 @@ def register(app) -> None:
 @click.option("--commune", "commune_code", help="Commune code (scope or home).")
 @click.option("--password", envvar="NEW_USER_PASSWORD", help="Asked for when absent.")
 def create_user_command(
-    username, display_name, latin_name, role, tracks, gender, province_code,
-    commune_code, password,
+    username,
+    display_name,
+    latin_name,
+    role,
+    tracks,
+    gender,
+    province_code,
+    commune_code,
+    password,
 ):
     """Create an account of any role."""
     province = commune = None
@@ -55,7 +64,9 @@ def create_user_command(
         if commune is None:
             raise click.ClickException(f"no commune with code {commune_code}")
     if province_code:
-        province = db.session.scalar(select(Province).where(Province.code == province_code))
+        province = db.session.scalar(
+            select(Province).where(Province.code == province_code)
+        )
         if province is None:
             raise click.ClickException(f"no province with code {province_code}")
     if password is None:
@@ -69,7 +80,9 @@ def create_user_command(
             tracks=list(tracks),
             gender=gender,
             password=password,
-            province_id=(commune.province_id if commune else province.id if province else None),
+            province_id=(
+                commune.province_id if commune else province.id if province else None
+            ),
             commune_id=commune.id if commune else None,
         )
     except accounts.AccountError as exc:
@@ -193,7 +206,10 @@ def content_status_command():
     except ContentInvalid as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    header = f"{'module':<20} {'lessons en/km':>13} {'questions en/km':>15} {'EN words':>8} {'KM chars':>8}  stale  review"
+    header = (
+        f"{'module':<20} {'lessons en/km':>13} {'questions en/km':>15} "
+        f"{'EN words':>8} {'KM chars':>8}  stale  review"
+    )
     click.echo(header)
     for row in content_status(catalog):
         review = "reviewed" if not row.draft else f"draft ({len(row.draft)} files)"

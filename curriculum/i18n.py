@@ -31,9 +31,7 @@ def select_locale() -> str:
     cookie = request.cookies.get(COOKIE)
     if cookie in LOCALES:
         return cookie
-    preferred = [
-        lang.replace("-", "_") for lang, _ in request.accept_languages
-    ]
+    preferred = [lang.replace("-", "_") for lang, _ in request.accept_languages]
     found = negotiate_locale(preferred, list(LOCALES), sep="_")
     return found or DEFAULT_LOCALE
 

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
 from babel.messages.catalog import Catalog as POCatalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -62,7 +62,9 @@ def extract(root: Path) -> POCatalog:
 
 def _write(catalog: POCatalog, path: Path) -> None:
     buf = io.BytesIO()
-    write_po(buf, catalog, omit_header=False, no_location=True, sort_output=True, width=88)
+    write_po(
+        buf, catalog, omit_header=False, no_location=True, sort_output=True, width=88
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buf.getvalue())
 
@@ -84,7 +86,9 @@ def update(paths: Paths) -> None:
     template = _read(paths.pot)
     for locale in LOCALES:
         po_path = paths.po(locale)
-        catalog = _read(po_path, locale) if po_path.exists() else POCatalog(locale=locale)
+        catalog = (
+            _read(po_path, locale) if po_path.exists() else POCatalog(locale=locale)
+        )
         catalog.update(template, no_fuzzy_matching=True)
         _write(catalog, po_path)
 
@@ -110,7 +114,9 @@ def check(paths: Paths) -> list[str]:
     """Return every problem: stale .pot, missing Khmer, broken placeholders."""
     problems = []
     fresh = {_key(m) for m in extract(paths.root) if m.id}
-    committed = {_key(m) for m in _read(paths.pot) if m.id} if paths.pot.exists() else set()
+    committed = (
+        {_key(m) for m in _read(paths.pot) if m.id} if paths.pot.exists() else set()
+    )
     if fresh != committed:
         added = len(fresh - committed)
         removed = len(committed - fresh)
@@ -146,4 +152,3 @@ def check(paths: Paths) -> list[str]:
                 ):
                     problems.append(f"{locale}: placeholders differ in {label!r}")
     return sorted(set(problems))
-

@@ -21,7 +21,9 @@ def _reset_database(app) -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            db.session.execute(
+                text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            )
         else:
             for name in tables:
                 db.session.execute(text(f"DELETE FROM {name}"))
@@ -93,8 +95,15 @@ def places(app):
     return {"pursat_a": pursat_a, "pursat_b": pursat_b, "prey_veng": prey_veng}
 
 
-def make_user(username: str, role: str = "trainee", tracks=(), commune=None, scope=None,
-              password: str = PASSWORD, locale=None):
+def make_user(
+    username: str,
+    role: str = "trainee",
+    tracks=(),
+    commune=None,
+    scope=None,
+    password: str = PASSWORD,
+    locale=None,
+):
     """Create an account; scope='province' gives staff the commune's whole province."""
     return accounts.create_user(
         username=username,
@@ -115,7 +124,9 @@ def users(app, places):
     return {
         "trainee": make_user("trainee", tracks=["police"], commune=places["pursat_a"]),
         "candidate": make_user("candidate", tracks=["cmg"], commune=places["pursat_a"]),
-        "facilitator": make_user("facilitator", "facilitator", commune=places["pursat_a"]),
+        "facilitator": make_user(
+            "facilitator", "facilitator", commune=places["pursat_a"]
+        ),
         "committee": make_user(
             "committee", "committee", commune=places["pursat_a"], scope="province"
         ),
@@ -125,9 +136,7 @@ def users(app, places):
 
 def login(client, username: str, password: str = PASSWORD):
     """Sign in through the real form."""
-    return client.post(
-        "/login", data={"username": username, "password": password}
-    )
+    return client.post("/login", data={"username": username, "password": password})
 
 
 @pytest.fixture()

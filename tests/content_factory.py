@@ -59,7 +59,9 @@ def question(key: str, qtype: str = "single", correct: str = '["a"]', points=1) 
     return out + "\n"
 
 
-def quiz_toml(key: str, module: str, questions: str, pass_mark: int = 70, **policy) -> str:
+def quiz_toml(
+    key: str, module: str, questions: str, pass_mark: int = 70, **policy
+) -> str:
     """Return a module quiz file."""
     max_attempts = policy.get("max_attempts", 3)
     wait = policy.get("wait_minutes", 0)
@@ -191,8 +193,12 @@ def write_content(root: Path, modules: tuple[str, ...] = ("alpha", "beta")) -> P
         'definition.km = "អំពើហិង្សានៅក្នុងផ្ទះ។"\n',
         "utf-8",
     )
-    knowledge = quiz_toml("knowledge", "-", question("q01") + question("q02", "truefalse"))
-    knowledge = knowledge.replace('kind = "module"\nmodule = "-"\npass_mark = 70\n', 'kind = "knowledge"\n')
+    knowledge = quiz_toml(
+        "knowledge", "-", question("q01") + question("q02", "truefalse")
+    )
+    knowledge = knowledge.replace(
+        'kind = "module"\nmodule = "-"\npass_mark = 70\n', 'kind = "knowledge"\n'
+    )
     (qdir / "knowledge.toml").write_text(knowledge, "utf-8")
     (qdir / "attitude.toml").write_text(ATTITUDE, "utf-8")
     required = ", ".join(f'"{k}"' for k in modules)

@@ -20,13 +20,19 @@ EXPECTED = {
     "main.set_language": {"POST": (302, 302, 302, 302, 302)},
     "auth.login": {"GET": (200, 302, 302, 302, 302), "POST": (200, 302, 302, 302, 302)},
     "auth.logout": {"POST": (LOGIN, 302, 302, 302, 302)},
-    "auth.password": {"GET": (LOGIN, 200, 200, 200, 200), "POST": (LOGIN, 200, 200, 200, 200)},
+    "auth.password": {
+        "GET": (LOGIN, 200, 200, 200, 200),
+        "POST": (LOGIN, 200, 200, 200, 200),
+    },
     "learn.home": {"GET": (LOGIN, 200, 403, 403, 403)},
     "learn.catalogue": {"GET": (LOGIN, 200, 200, 200, 200)},
     "learn.glossary": {"GET": (200, 200, 200, 200, 200)},
     "learn.module": {"GET": (LOGIN, 200, 200, 200, 200)},
     "learn.lesson": {"GET": (LOGIN, 200, 200, 200, 200)},
-    "quiz.take": {"GET": (LOGIN, 200, 403, 403, 403), "POST": (LOGIN, 400, 403, 403, 403)},
+    "quiz.take": {
+        "GET": (LOGIN, 200, 403, 403, 403),
+        "POST": (LOGIN, 400, 403, 403, 403),
+    },
     "quiz.result": {"GET": (LOGIN, 200, 403, 403, 403)},
     "committee.candidates": {"GET": (LOGIN, 403, 403, 200, 200)},
     "committee.candidate": {"GET": (LOGIN, 403, 403, 200, 200)},
@@ -36,47 +42,66 @@ EXPECTED = {
     "committee.export_case": {"POST": (LOGIN, 403, 403, 400, 403)},
     "committee.export_members": {"POST": (LOGIN, 403, 403, 400, 400)},
     "learn.vetting_status": {"GET": (LOGIN, 403, 403, 403, 403)},
-    "cmg.report": {"GET": (LOGIN, 403, 403, 403, 403), "POST": (LOGIN, 403, 403, 403, 403)},
+    "cmg.report": {
+        "GET": (LOGIN, 403, 403, 403, 403),
+        "POST": (LOGIN, 403, 403, 403, 403),
+    },
     "reports.overview": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.learning": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.attitude": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.export": {"GET": (LOGIN, 403, 403, 200, 200)},
-    "reports.groups": {"GET": (LOGIN, 403, 403, 403, 200), "POST": (LOGIN, 403, 403, 403, 302)},
+    "reports.groups": {
+        "GET": (LOGIN, 403, 403, 403, 200),
+        "POST": (LOGIN, 403, 403, 403, 302),
+    },
     "admin.content": {"GET": (LOGIN, 403, 403, 403, 200)},
-    "admin.certificate": {"GET": (LOGIN, 403, 403, 403, 200), "POST": (LOGIN, 403, 403, 403, 400)},
-    "quiz.measure": {"GET": (LOGIN, 200, 403, 403, 403), "POST": (LOGIN, 400, 403, 403, 403)},
+    "admin.certificate": {
+        "GET": (LOGIN, 403, 403, 403, 200),
+        "POST": (LOGIN, 403, 403, 403, 400),
+    },
+    "quiz.measure": {
+        "GET": (LOGIN, 200, 403, 403, 403),
+        "POST": (LOGIN, 400, 403, 403, 403),
+    },
     "certificates.mine": {"GET": (LOGIN, 200, 403, 403, 403)},
     "certificates.verify": {"GET": (200, 200, 200, 200, 200)},
     "certificates.verify_code": {"GET": (200, 200, 200, 200, 200)},
     "setup.start": {
-        "GET": (200, 302, 302, 302, 302), "POST": (400, 302, 302, 302, 302)
+        "GET": (200, 302, 302, 302, 302),
+        "POST": (400, 302, 302, 302, 302),
     },
     "setup.secret": {
-        "GET": (302, 302, 302, 302, 302), "POST": (302, 302, 302, 302, 302)
+        "GET": (302, 302, 302, 302, 302),
+        "POST": (302, 302, 302, 302, 302),
     },
     "workshops.index": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.new": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.show": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.edit": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.close": {"POST": (LOGIN, 403, 302, 403, 302)},
     "workshops.reopen": {"POST": (LOGIN, 403, 302, 403, 302)},
     "workshops.sessions": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.session_edit": {"POST": (LOGIN, 403, 302, 403, 302)},
     "workshops.roster": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.enrol": {"POST": (LOGIN, 403, 400, 403, 400)},
     "workshops.unenrol": {"POST": (LOGIN, 403, 302, 403, 302)},
     "workshops.create_participant": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.import_roster": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.import_template": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.reissue": {"POST": (LOGIN, 403, 302, 403, 302)},
@@ -85,17 +110,20 @@ EXPECTED = {
     "workshops.signin_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.answer_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.attendance": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.present": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.present_lesson": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.paper": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.paper_entry": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.measure": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.measure_entry": {
-        "GET": (LOGIN, 403, 200, 403, 200), "POST": (LOGIN, 403, 400, 403, 400)
+        "GET": (LOGIN, 403, 200, 403, 200),
+        "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.report": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshops.report_csv": {"GET": (LOGIN, 403, 200, 403, 200)},
@@ -121,7 +149,9 @@ def world(app, users, places):
     attempt, _ = quizzes.submit_attempt(
         users["trainee"], quiz, {}, token=quizzes.new_attempt_token(), locale="km"
     )
-    certificate = Certificate(user_id=users["trainee"].id, track="police", code=new_code())
+    certificate = Certificate(
+        user_id=users["trainee"].id, track="police", code=new_code()
+    )
     db.session.add(certificate)
     db.session.commit()
     workshop = workshops.create_workshop(
@@ -165,11 +195,15 @@ def _cases():
     for endpoint, methods in sorted(EXPECTED.items()):
         for method, statuses in methods.items():
             for role, status in zip(ROLES, statuses, strict=True):
-                yield pytest.param(endpoint, method, role, status, id=f"{endpoint}-{method}-{role}")
+                yield pytest.param(
+                    endpoint, method, role, status, id=f"{endpoint}-{method}-{role}"
+                )
 
 
 @pytest.mark.parametrize(("endpoint", "method", "role", "expected"), list(_cases()))
-def test_access_matrix(app, client, users, world, as_user, endpoint, method, role, expected):
+def test_access_matrix(
+    app, client, users, world, as_user, endpoint, method, role, expected
+):
     if role != "anonymous":
         as_user(users[role])
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
@@ -182,7 +216,9 @@ def test_access_matrix(app, client, users, world, as_user, endpoint, method, rol
         assert response.status_code == expected, response.get_data(as_text=True)[:300]
 
 
-def test_trainee_cannot_open_another_trainees_attempt(app, client, users, world, as_user):
+def test_trainee_cannot_open_another_trainees_attempt(
+    app, client, users, world, as_user
+):
     other = make_user("other", tracks=["police"])
     as_user(other)
     assert client.get(f"/quiz/attempts/{world['attempt_id']}").status_code == 404
@@ -194,19 +230,25 @@ def test_committee_of_pursat_cannot_see_prey_veng_candidates(
     far = make_user("far", tracks=["cmg"], commune=places["prey_veng"])
     as_user(users["committee"])
     assert client.get(f"/committee/candidates/{far.id}").status_code == 404
-    assert client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 200
+    assert (
+        client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 200
+    )
 
 
 def test_commune_committee_sees_only_its_commune(app, client, users, places, as_user):
     commune_committee = make_user("cc", "committee", commune=places["pursat_b"])
     as_user(commune_committee)
     # Same province, other commune: not found.
-    assert client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 404
+    assert (
+        client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 404
+    )
     near = make_user("near", tracks=["cmg"], commune=places["pursat_b"])
     assert client.get(f"/committee/candidates/{near.id}").status_code == 200
 
 
-def test_committee_cannot_open_a_trainee_who_is_not_a_candidate(app, client, users, as_user):
+def test_committee_cannot_open_a_trainee_who_is_not_a_candidate(
+    app, client, users, as_user
+):
     as_user(users["committee"])
     assert client.get(f"/committee/candidates/{users['trainee'].id}").status_code == 404
 
@@ -214,5 +256,47 @@ def test_committee_cannot_open_a_trainee_who_is_not_a_candidate(app, client, use
 def test_committee_without_scope_sees_no_one(app, client, users, as_user):
     unscoped = make_user("unscoped", "committee")
     as_user(unscoped)
-    assert client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 404
-    assert users["candidate"].display_name not in client.get("/committee/").get_data(True)
+    assert (
+        client.get(f"/committee/candidates/{users['candidate'].id}").status_code == 404
+    )
+    assert users["candidate"].display_name not in client.get("/committee/").get_data(
+        True
+    )
+
+
+def _first_role_with_200(statuses):
+    return next(
+        (role for role, status in zip(ROLES, statuses, strict=True) if status == 200),
+        None,
+    )
+
+
+GET_PAGES = [
+    pytest.param(endpoint, _first_role_with_200(methods["GET"]), id=endpoint)
+    for endpoint, methods in sorted(EXPECTED.items())
+    if "GET" in methods and _first_role_with_200(methods["GET"])
+]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), GET_PAGES)
+def test_every_page_sends_the_security_headers(
+    app, client, users, world, as_user, endpoint, role
+):
+    if role != "anonymous":
+        as_user(users[role])
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    response = client.get(_url(app, rule, world))
+    assert response.status_code == 200
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    if role != "anonymous":
+        assert headers["Cache-Control"] == "no-store"
+    if response.mimetype == "text/html":
+        html = response.get_data(as_text=True)
+        assert (
+            "<script>" not in html and " style=" not in html and " onclick=" not in html
+        )

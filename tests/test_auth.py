@@ -20,7 +20,10 @@ def test_wrong_password_gives_the_same_message_as_unknown_user(app, client, user
     wrong = login(client, "trainee", "nope-nope-nope").get_data(as_text=True)
     unknown = login(client, "nobody", "nope-nope-nope").get_data(as_text=True)
     assert wrong.count('class="flash error"') == 1
-    assert wrong.split('class="flash error"')[1][:200] == unknown.split('class="flash error"')[1][:200]
+    assert (
+        wrong.split('class="flash error"')[1][:200]
+        == unknown.split('class="flash error"')[1][:200]
+    )
 
 
 def test_production_hashes_are_argon2id_above_owasp_minimum():
@@ -31,7 +34,9 @@ def test_production_hashes_are_argon2id_above_owasp_minimum():
 
 def test_weak_hash_is_replaced_on_sign_in(app, client, users):
     user = users["trainee"]
-    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(
+        PASSWORD
+    )
     db.session.commit()
     assert login(client, "trainee").status_code == 302
     db.session.refresh(user)
@@ -84,7 +89,11 @@ def test_password_change_ends_copied_sessions_but_keeps_this_one(app, client, us
     assert copy.get("/learn/").status_code == 200
     response = client.post(
         "/account/password",
-        data={"current": PASSWORD, "new": "a new long password", "confirm": "a new long password"},
+        data={
+            "current": PASSWORD,
+            "new": "a new long password",
+            "confirm": "a new long password",
+        },
     )
     assert response.status_code == 302
     assert client.get("/learn/").status_code == 200
@@ -96,7 +105,11 @@ def test_password_change_refuses_a_wrong_current_password(app, client, users, as
     as_user(users["trainee"])
     response = client.post(
         "/account/password",
-        data={"current": "wrong", "new": "a new long password", "confirm": "a new long password"},
+        data={
+            "current": "wrong",
+            "new": "a new long password",
+            "confirm": "a new long password",
+        },
     )
     assert response.status_code == 200
     assert accounts.hasher().verify(
@@ -123,11 +136,13 @@ def test_inactive_account_cannot_sign_in(app, client, users):
 
 def test_open_redirect_after_sign_in_is_refused(app, client, users):
     response = client.post(
-        "/login?next=https://evil.example/", data={"username": "trainee", "password": PASSWORD}
+        "/login?next=https://evil.example/",
+        data={"username": "trainee", "password": PASSWORD},
     )
     assert response.headers["Location"] == "/"
     response = client.post("/logout")
     response = client.post(
-        "/login?next=//evil.example/", data={"username": "trainee", "password": PASSWORD}
+        "/login?next=//evil.example/",
+        data={"username": "trainee", "password": PASSWORD},
     )
     assert response.headers["Location"] == "/"

@@ -10,13 +10,26 @@ def test_users_create_makes_any_account(app, places):
     runner = app.test_cli_runner()
     result = runner.invoke(
         args=[
-            "users", "create", "vuthy", "--name", "វុទ្ធី", "--role", "committee",
-            "--province", "15", "--password", "a long password",
+            "users",
+            "create",
+            "vuthy",
+            "--name",
+            "វុទ្ធី",
+            "--role",
+            "committee",
+            "--province",
+            "15",
+            "--password",
+            "a long password",
         ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "vuthy"))
-    assert user.role == "committee" and user.province.code == "15" and user.commune_id is None
+    assert (
+        user.role == "committee"
+        and user.province.code == "15"
+        and user.commune_id is None
+    )
 
 
 def test_users_create_fails_clearly(app, places):
@@ -24,8 +37,19 @@ def test_users_create_fails_clearly(app, places):
     args = ["users", "create", "x", "--name", "x", "--password", "short"]
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "at least 8" in result.output
-    result = runner.invoke(args=["users", "create", "y", "--name", "y", "--commune", "999999",
-                                 "--password", "a long password"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "y",
+            "--name",
+            "y",
+            "--commune",
+            "999999",
+            "--password",
+            "a long password",
+        ]
+    )
     assert result.exit_code != 0 and "no commune" in result.output
 
 

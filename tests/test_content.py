@@ -54,7 +54,9 @@ def test_invalid_toml_names_file_and_line(tree):
     lines[3] = "pass_mark = = 70"
     path.write_text("\n".join(lines))
     errors = errors_of(tree)
-    assert any(e.startswith("quizzes/alpha.toml:4:") and "invalid TOML" in e for e in errors)
+    assert any(
+        e.startswith("quizzes/alpha.toml:4:") and "invalid TOML" in e for e in errors
+    )
 
 
 def test_missing_khmer_lesson_is_an_error(tree):
@@ -78,7 +80,9 @@ def test_missing_sources_section_is_an_error(tree):
 
 def test_raw_html_in_a_lesson_is_an_error(tree):
     path = tree / "modules" / "01-alpha" / "01-first.en.md"
-    path.write_text(path.read_text().replace("See [", "<script>alert(1)</script> See ["))
+    path.write_text(
+        path.read_text().replace("See [", "<script>alert(1)</script> See [")
+    )
     assert any("raw HTML" in e for e in errors_of(tree))
 
 
@@ -104,7 +108,9 @@ def test_missing_explanation_in_one_language_is_an_error(tree):
 
 def test_prerequisite_cycle_is_an_error(tree):
     path = tree / "modules" / "01-alpha" / "module.toml"
-    path.write_text(path.read_text().replace("prerequisites = []", 'prerequisites = ["beta"]'))
+    path.write_text(
+        path.read_text().replace("prerequisites = []", 'prerequisites = ["beta"]')
+    )
     assert any("prerequisite cycle: " in e for e in errors_of(tree))
 
 
@@ -116,7 +122,9 @@ def test_track_naming_an_unknown_module_is_an_error(tree):
 
 def test_glossary_link_to_unknown_term_is_an_error(tree):
     path = tree / "modules" / "01-alpha" / "01-first.en.md"
-    path.write_text(path.read_text().replace("glossary:domestic-violence", "glossary:nope"))
+    path.write_text(
+        path.read_text().replace("glossary:domestic-violence", "glossary:nope")
+    )
     assert any("unknown glossary term 'nope'" in e for e in errors_of(tree))
 
 
@@ -124,7 +132,7 @@ def test_unstamped_translation_is_an_error(tree):
     path = tree / "modules" / "01-alpha" / "01-first.km.md"
     text = path.read_text()
     start = text.index('source_sha256 = "') + len('source_sha256 = "')
-    path.write_text(text[:start] + "pending" + text[text.index('"', start):])
+    path.write_text(text[:start] + "pending" + text[text.index('"', start) :])
     assert any("not stamped" in e for e in errors_of(tree))
 
 
@@ -133,7 +141,9 @@ def test_changed_english_makes_khmer_stale_until_restamped(tree):
     en.write_text(en.read_text().replace("An officer", "A good officer"))
     row = content_status(load(tree))[0]
     assert row.stale == ("modules/01-alpha/01-first.km.md",)
-    stamp(tree / "modules", tree / "quizzes", {tree / "modules/01-alpha/01-first.km.md"})
+    stamp(
+        tree / "modules", tree / "quizzes", {tree / "modules/01-alpha/01-first.km.md"}
+    )
     assert content_status(load(tree))[0].stale == ()
 
 

@@ -15,13 +15,17 @@ def csrf_app(app):
 
 
 def token(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    return re.search(
+        r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html
+    ).group(1)
 
 
 @pytest.mark.parametrize(
     "path", ["/login", "/language", "/logout", "/account/password"]
 )
-def test_post_without_token_is_refused_with_a_translated_page(csrf_app, client, users, path):
+def test_post_without_token_is_refused_with_a_translated_page(
+    csrf_app, client, users, path
+):
     response = client.post(path, data={"username": "trainee", "password": PASSWORD})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -49,7 +53,8 @@ def test_expired_form_on_a_quiz_keeps_the_answers(csrf_app, client, users):
 
     html = client.get("/login").get_data(as_text=True)
     client.post(
-        "/login", data={"username": "trainee", "password": PASSWORD, "csrf_token": token(html)}
+        "/login",
+        data={"username": "trainee", "password": PASSWORD, "csrf_token": token(html)},
     )
     quiz = catalog().quiz(catalog().modules[0].quiz_key)
     first = quiz.questions[0]

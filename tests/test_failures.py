@@ -1,7 +1,6 @@
 """When the database is down, people get a clear page in their language, not a trace."""
 
-from curriculum import create_app
-from curriculum import config
+from curriculum import config, create_app
 
 
 class BrokenDatabase(config.TestConfig):
@@ -9,18 +8,24 @@ class BrokenDatabase(config.TestConfig):
 
     def __init__(self, instance_path):
         super().__init__(instance_path)
-        self.SQLALCHEMY_DATABASE_URI = "sqlite:////nonexistent-folder/for/sure/db.sqlite3"
+        self.SQLALCHEMY_DATABASE_URI = (
+            "sqlite:////nonexistent-folder/for/sure/db.sqlite3"
+        )
 
 
 def test_database_outage_gives_a_translated_503_page():
     app = create_app(BrokenDatabase)
     client = app.test_client()
-    response = client.post("/login", data={"username": "someone", "password": "whatever1"})
+    response = client.post(
+        "/login", data={"username": "someone", "password": "whatever1"}
+    )
     assert response.status_code == 503
     html = response.get_data(as_text=True)
     assert '<html lang="km">' in html
     assert "Traceback" not in html and "sqlite" not in html.lower()
-    english = client.post("/login?lang=en", data={"username": "x", "password": "whatever1"})
+    english = client.post(
+        "/login?lang=en", data={"username": "x", "password": "whatever1"}
+    )
     assert "The database cannot be reached" in english.get_data(as_text=True)
 
 

@@ -26,7 +26,9 @@ def q(key, qtype="single", correct=("a",), keys=("a", "b", "c", "d"), points=1):
 
 def quiz(questions, pass_mark=70, rule="partial"):
     tr = Translation("h", "h", "draft", "")
-    return Quiz("k", "module", "m", None, pass_mark, 3, 0, rule, tuple(questions), "v", tr, "p")
+    return Quiz(
+        "k", "module", "m", None, pass_mark, 3, 0, rule, tuple(questions), "v", tr, "p"
+    )
 
 
 @pytest.mark.parametrize("qtype", ["single", "scenario"])
@@ -63,7 +65,9 @@ def test_multiple_choice_all_or_nothing_needs_the_exact_set():
 
 def test_unknown_choice_keys_count_as_wrong_picks():
     question = q("q1", "multiple", correct=("a", "b"))
-    assert score_question(question, ["a", "b", "zzz"], "partial").score == Fraction(1, 2)
+    assert score_question(question, ["a", "b", "zzz"], "partial").score == Fraction(
+        1, 2
+    )
 
 
 def test_points_weight_questions():

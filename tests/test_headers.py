@@ -21,7 +21,9 @@ def test_no_inline_script_or_style_attribute_in_pages(client, app, users, as_use
 
 
 def test_session_cookie_is_http_only(client, app, users):
-    response = client.post("/login", data={"username": "trainee", "password": "correct horse battery"})
+    response = client.post(
+        "/login", data={"username": "trainee", "password": "correct horse battery"}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

@@ -23,8 +23,12 @@ def test_khmer_is_the_default(client, app):
     ("header", "expected"),
     [("km-KH,en;q=0.5", "km"), ("en-US,en;q=0.9", "en"), ("fr-FR", "km"), ("en", "en")],
 )
-def test_browser_language_is_used_when_nothing_else_is_known(client, app, header, expected):
-    assert html_lang(client.get("/login", headers={"Accept-Language": header})) == expected
+def test_browser_language_is_used_when_nothing_else_is_known(
+    client, app, header, expected
+):
+    assert (
+        html_lang(client.get("/login", headers={"Accept-Language": header})) == expected
+    )
 
 
 def test_cookie_beats_browser_language(client, app):
@@ -47,7 +51,9 @@ def test_explicit_choice_beats_everything(client, app, users, as_user):
     assert html_lang(client.get("/learn/?lang=en")) == "en"
 
 
-def test_switch_works_without_javascript_and_returns_to_the_same_page(client, app, users, as_user):
+def test_switch_works_without_javascript_and_returns_to_the_same_page(
+    client, app, users, as_user
+):
     as_user(users["trainee"])
     module = catalog().modules[0]
     page = f"/learn/{module.key}/{module.lessons[0].key}"
@@ -64,7 +70,9 @@ def test_switch_for_anonymous_sets_a_cookie(client, app):
 
 
 def test_switch_refuses_to_redirect_off_site(client, app):
-    response = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
+    response = client.post(
+        "/language", data={"lang": "en", "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/"
 
 

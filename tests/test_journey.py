@@ -16,7 +16,11 @@ def pass_track(user, track="police"):
         quiz = catalog().quiz(catalog().module(key).quiz_key)
         answers = {q.key: sorted(q.correct) for q in quiz.questions}
         quizzes.submit_attempt(
-            user, quiz, answers, token=quizzes.new_attempt_token(), locale="km",
+            user,
+            quiz,
+            answers,
+            token=quizzes.new_attempt_token(),
+            locale="km",
             catalog=catalog(),
         )
 
@@ -27,8 +31,14 @@ def test_certificate_is_issued_when_the_last_required_module_is_passed(app, user
     for key in required[:-1]:
         quiz = catalog().quiz(catalog().module(key).quiz_key)
         answers = {q.key: sorted(q.correct) for q in quiz.questions}
-        quizzes.submit_attempt(user, quiz, answers, token=quizzes.new_attempt_token(),
-                               locale="km", catalog=catalog())
+        quizzes.submit_attempt(
+            user,
+            quiz,
+            answers,
+            token=quizzes.new_attempt_token(),
+            locale="km",
+            catalog=catalog(),
+        )
     assert certificates.for_user(user) == []
     pass_track(user)
     issued = certificates.for_user(user)
@@ -38,7 +48,9 @@ def test_certificate_is_issued_when_the_last_required_module_is_passed(app, user
     assert db.session.scalar(select(func.count(Certificate.id))) == 1
 
 
-def test_certificate_page_is_bilingual_with_a_qr_code_and_code(app, client, users, as_user):
+def test_certificate_page_is_bilingual_with_a_qr_code_and_code(
+    app, client, users, as_user
+):
     pass_track(users["trainee"])
     as_user(users["trainee"])
     html = client.get("/certificate/police").get_data(as_text=True)
@@ -49,14 +61,18 @@ def test_certificate_page_is_bilingual_with_a_qr_code_and_code(app, client, user
     assert users["trainee"].display_name in html
 
 
-def test_public_verification_shows_only_name_track_date_and_validity(app, client, users):
+def test_public_verification_shows_only_name_track_date_and_validity(
+    app, client, users
+):
     users["trainee"].phone = "012 345 678"
     pass_track(users["trainee"])
     certificate = certificates.for_user(users["trainee"])[0]
     html = client.get(f"/verify/{certificate.code}?lang=en").get_data(as_text=True)
     assert "Valid" in html and users["trainee"].display_name in html
     assert "345" not in html and "Boeng" not in html and "Pursat" not in html
-    typed = client.get("/verify?code=" + certificates.display_code(certificate.code).lower())
+    typed = client.get(
+        "/verify?code=" + certificates.display_code(certificate.code).lower()
+    )
     assert typed.status_code == 302 and certificate.code in typed.headers["Location"]
     assert client.get("/verify/NOPE123456").status_code == 404
 
@@ -70,16 +86,22 @@ def test_admin_revokes_with_a_reason_and_verification_says_revoked(
     missing_reason = client.post("/admin/certificates", data={"code": certificate.code})
     assert missing_reason.status_code == 200 and certificate.valid
     response = client.post(
-        "/admin/certificates", data={"code": certificate.code, "reason": "Conduct complaint upheld"}
+        "/admin/certificates",
+        data={"code": certificate.code, "reason": "Conduct complaint upheld"},
     )
     assert response.status_code == 302
     db.session.refresh(certificate)
-    assert not certificate.valid and certificate.revoked_reason == "Conduct complaint upheld"
+    assert (
+        not certificate.valid
+        and certificate.revoked_reason == "Conduct complaint upheld"
+    )
     html = client.get(f"/verify/{certificate.code}?lang=en").get_data(as_text=True)
     assert "Revoked on" in html and "Conduct complaint" not in html
 
 
-def test_pre_measures_are_offered_before_the_first_module_and_post_after_the_last(app, users):
+def test_pre_measures_are_offered_before_the_first_module_and_post_after_the_last(
+    app, users
+):
     user = users["trainee"]
     offered = {(o.kind, o.phase) for o in surveys.offers(user, catalog())}
     assert offered == {("knowledge", "pre"), ("attitude", "pre")}
@@ -118,7 +140,9 @@ def test_attitude_scores_reverse_coded_items_the_other_way(app):
 
 def test_measure_page_saves_the_answers(app, client, users, as_user):
     as_user(users["trainee"])
-    offer = next(o for o in surveys.offers(users["trainee"], catalog()) if o.kind == "attitude")
+    offer = next(
+        o for o in surveys.offers(users["trainee"], catalog()) if o.kind == "attitude"
+    )
     url = f"/quiz/measure/{offer.instrument}/{offer.phase}"
     assert client.get(url).status_code == 200
     data = {f"q-{i.key}": "partly" for i in catalog().attitude.items}
@@ -126,7 +150,9 @@ def test_measure_page_saves_the_answers(app, client, users, as_user):
     assert client.post(url, data=incomplete).status_code == 400
     assert client.post(url, data=data | {"token": "t"}).status_code == 302
     response = db.session.scalar(select(SurveyResponse))
-    assert response.phase == "pre" and response.score == 2 * len(catalog().attitude.items)
+    assert response.phase == "pre" and response.score == 2 * len(
+        catalog().attitude.items
+    )
     assert client.get(url).status_code == 404  # taken: no longer offered
 
 
@@ -141,7 +167,8 @@ def test_saved_answers_come_back_with_the_same_attempt(app, client, users, as_us
     first = quiz.questions[0]
     picked = sorted(first.correct)[0]
     response = client.post(
-        f"/quiz/{quiz.key}", data={"token": token, f"q-{first.key}": picked, "action": "save"}
+        f"/quiz/{quiz.key}",
+        data={"token": token, f"q-{first.key}": picked, "action": "save"},
     )
     assert response.status_code == 302
     html = client.get(f"/quiz/{quiz.key}").get_data(as_text=True)

@@ -73,9 +73,13 @@ def test_unknown_module_or_lesson_is_not_found(app, client, users, as_user):
 
 def test_glossary_terms_are_explained_on_the_lesson_page(app, client, users, as_user):
     as_user(users["trainee"])
-    module = next(m for m in catalog().modules if any(lesson.terms for lesson in m.lessons))
+    module = next(
+        m for m in catalog().modules if any(lesson.terms for lesson in m.lessons)
+    )
     lesson = next(lesson for lesson in module.lessons if lesson.terms)
-    html = client.get(f"/learn/{module.key}/{lesson.key}?lang=en").get_data(as_text=True)
+    html = client.get(f"/learn/{module.key}/{lesson.key}?lang=en").get_data(
+        as_text=True
+    )
     key = lesson.terms[0]
     assert f'href="#term-{key}"' in html
     assert f'id="term-{key}"' in html

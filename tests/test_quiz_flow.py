@@ -22,7 +22,9 @@ def right_answers(quiz, wrong: int = 0):
     for i, question in enumerate(quiz.questions):
         keys = sorted(question.correct)
         if i < wrong:
-            keys = [c.key for c in question.choices if c.key not in question.correct][:1]
+            keys = [c.key for c in question.choices if c.key not in question.correct][
+                :1
+            ]
         data[f"q-{question.key}"] = keys
     return data
 
@@ -31,7 +33,9 @@ def token_from(html: str) -> str:
     return re.search(r'name="token"[^>]*value="([^"]+)"', html).group(1)
 
 
-def test_trainee_passes_a_quiz_and_the_module_counts_as_completed(app, client, users, as_user):
+def test_trainee_passes_a_quiz_and_the_module_counts_as_completed(
+    app, client, users, as_user
+):
     as_user(users["trainee"])
     quiz = catalog().quiz(first_module().quiz_key)
     page = client.get(f"/quiz/{quiz.key}")
@@ -53,11 +57,15 @@ def test_trainee_passes_a_quiz_and_the_module_counts_as_completed(app, client, u
     assert completions == 1
 
 
-def test_result_page_explains_in_english_when_english_is_chosen(app, client, users, as_user):
+def test_result_page_explains_in_english_when_english_is_chosen(
+    app, client, users, as_user
+):
     as_user(users["trainee"])
     quiz = catalog().quiz(first_module().quiz_key)
     page = client.get(f"/quiz/{quiz.key}?lang=en")
-    data = right_answers(quiz, wrong=1) | {"token": token_from(page.get_data(as_text=True))}
+    data = right_answers(quiz, wrong=1) | {
+        "token": token_from(page.get_data(as_text=True))
+    }
     location = client.post(f"/quiz/{quiz.key}?lang=en", data=data).headers["Location"]
     html = client.get(location + "?lang=en").get_data(as_text=True)
     first = quiz.questions[0]
@@ -83,7 +91,11 @@ def test_a_second_pass_does_not_add_a_second_completion(app, users):
     answers = {q.key: sorted(q.correct) for q in quiz.questions}
     for _ in range(2):
         quizzes.submit_attempt(
-            users["trainee"], quiz, answers, token=quizzes.new_attempt_token(), locale="km"
+            users["trainee"],
+            quiz,
+            answers,
+            token=quizzes.new_attempt_token(),
+            locale="km",
         )
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 2
     assert db.session.scalar(select(func.count(ModuleCompletion.id))) == 1
@@ -146,7 +158,9 @@ def test_choices_are_shuffled_from_the_recorded_seed(app):
     assert first == again
     assert sorted(first) == sorted(c.key for c in question.choices)
     orders = {
-        tuple(c.key for c in quizzes.shuffled_choices(question, quizzes.seed_for(str(i))))
+        tuple(
+            c.key for c in quizzes.shuffled_choices(question, quizzes.seed_for(str(i)))
+        )
         for i in range(30)
     }
     assert len(orders) > 1

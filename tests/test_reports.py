@@ -25,17 +25,35 @@ def pass_module(user, key, wrong=0):
     for i, q in enumerate(quiz.questions):
         bad = [c.key for c in q.choices if c.key not in q.correct][:1]
         answers[q.key] = bad if i < wrong else sorted(q.correct)
-    return quizzes.submit_attempt(user, quiz, answers, token=quizzes.new_attempt_token(),
-                                  locale="km", catalog=catalog())[0]
+    return quizzes.submit_attempt(
+        user,
+        quiz,
+        answers,
+        token=quizzes.new_attempt_token(),
+        locale="km",
+        catalog=catalog(),
+    )[0]
 
 
 def respond(user, kind, phase, score, maximum, track, when=None):
-    instrument = catalog().track(track).knowledge_test if kind == "knowledge" else "attitude"
-    db.session.add(SurveyResponse(
-        user_id=user.id, instrument=instrument, kind=kind, track=track, phase=phase,
-        answers={}, score=score, max_score=maximum, content_version="t", locale="km",
-        submitted_at=when or datetime.now(UTC),
-    ))
+    instrument = (
+        catalog().track(track).knowledge_test if kind == "knowledge" else "attitude"
+    )
+    db.session.add(
+        SurveyResponse(
+            user_id=user.id,
+            instrument=instrument,
+            kind=kind,
+            track=track,
+            phase=phase,
+            answers={},
+            score=score,
+            max_score=maximum,
+            content_version="t",
+            locale="km",
+            submitted_at=when or datetime.now(UTC),
+        )
+    )
     db.session.commit()
 
 
@@ -73,25 +91,35 @@ def test_funnel_counts_each_step_of_the_police_path(app, people, places):
     for key in required:  # p1 finishes the whole path
         pass_module(people["p1"], key)
     pass_module(people["p2"], required[0])  # p2 passes only the first module
-    funnel = reports.funnel(reports.Filters(province_id=places["pursat_a"].province_id), catalog())
+    funnel = reports.funnel(
+        reports.Filters(province_id=places["pursat_a"].province_id), catalog()
+    )
     steps = {s.key: s.count for s in funnel["police"]}
     assert steps["enrolled"] == 2 and steps["started"] == 2
     assert steps[required[0]] == 2 and steps[required[1]] == 1
     assert steps["certified"] == 1
     # The question the programme asks: police in Pursat who finished the track this year.
-    year = reports.Filters(start=date(date.today().year, 1, 1), end=date.today(),
-                           province_id=places["pursat_a"].province_id, track="police")
-    assert {s.key: s.count for s in reports.funnel(year, catalog())["police"]}["certified"] == 1
+    year = reports.Filters(
+        start=date(date.today().year, 1, 1),
+        end=date.today(),
+        province_id=places["pursat_a"].province_id,
+        track="police",
+    )
+    assert {s.key: s.count for s in reports.funnel(year, catalog())["police"]}[
+        "certified"
+    ] == 1
     last_year = reports.Filters(end=date(date.today().year - 1, 12, 31), track="police")
-    assert {s.key: s.count for s in reports.funnel(last_year, catalog())["police"]}["certified"] == 0
+    assert {s.key: s.count for s in reports.funnel(last_year, catalog())["police"]}[
+        "certified"
+    ] == 0
 
 
 def test_matched_pre_post_ignores_people_without_both(app, people, places):
     respond(people["p1"], "attitude", "pre", 24, 48, "police")
-    respond(people["p1"], "attitude", "post", 36, 48, "police")   # 50% -> 75%
+    respond(people["p1"], "attitude", "post", 36, 48, "police")  # 50% -> 75%
     respond(people["p2"], "attitude", "pre", 30, 48, "police")
-    respond(people["p2"], "attitude", "post", 27, 48, "police")   # 62.5% -> 56.25%
-    respond(people["p3"], "attitude", "pre", 20, 48, "police")    # no post: not matched
+    respond(people["p2"], "attitude", "post", 27, 48, "police")  # 62.5% -> 56.25%
+    respond(people["p3"], "attitude", "pre", 20, 48, "police")  # no post: not matched
     rows = reports.pre_post(reports.Filters(track="police"), "attitude")
     assert len(rows) == 1
     police = rows[0]
@@ -101,7 +129,9 @@ def test_matched_pre_post_ignores_people_without_both(app, people, places):
     assert police.change == pytest.approx(9.375)
     assert police.share_improved == 50
     pursat = reports.pre_post(
-        reports.Filters(province_id=places["pursat_a"].province_id), "attitude", by="province"
+        reports.Filters(province_id=places["pursat_a"].province_id),
+        "attitude",
+        by="province",
     )
     assert [(c.label.code, c.matched) for c in pursat] == [("15", 2)]
     assert reports.pre_post(reports.Filters(), "knowledge") == []
@@ -110,10 +140,12 @@ def test_matched_pre_post_ignores_people_without_both(app, people, places):
 def test_quiz_summary_and_item_analysis(app, people):
     module = catalog().modules[0]
     quiz = catalog().quiz(module.quiz_key)
-    pass_module(people["p1"], module.key)            # 100%
-    pass_module(people["p2"], module.key, wrong=3)   # 70%, first 3 questions wrong
+    pass_module(people["p1"], module.key)  # 100%
+    pass_module(people["p2"], module.key, wrong=3)  # 70%, first 3 questions wrong
     pass_module(people["p3"], module.key, wrong=10)  # 0%
-    summary = next(s for s in reports.quiz_summaries(reports.Filters()) if s.quiz_key == quiz.key)
+    summary = next(
+        s for s in reports.quiz_summaries(reports.Filters()) if s.quiz_key == quiz.key
+    )
     assert summary.attempts == 3 and summary.people == 3 and summary.passed == 2
     assert summary.mean == pytest.approx((100 + 70 + 0) / 3)
     items, n = reports.item_analysis(quiz, reports.Filters())
@@ -126,25 +158,46 @@ def test_quiz_summary_and_item_analysis(app, people):
 
 
 def test_workshop_figures(app, people, places, users):
-    workshop = Workshop(title="W", commune_id=places["pursat_a"].id, starts_on=date.today(),
-                        ends_on=date.today(), module_keys=[], created_by_id=users["facilitator"].id)
+    workshop = Workshop(
+        title="W",
+        commune_id=places["pursat_a"].id,
+        starts_on=date.today(),
+        ends_on=date.today(),
+        module_keys=[],
+        created_by_id=users["facilitator"].id,
+    )
     db.session.add(workshop)
     db.session.flush()
-    sessions = [WorkshopSession(workshop_id=workshop.id, number=n, held_on=date.today())
-                for n in (1, 2)]
+    sessions = [
+        WorkshopSession(workshop_id=workshop.id, number=n, held_on=date.today())
+        for n in (1, 2)
+    ]
     db.session.add_all(sessions)
     db.session.flush()
-    db.session.add_all([Attendance(session_id=sessions[0].id, user_id=people["p1"].id),
-                        Attendance(session_id=sessions[1].id, user_id=people["p1"].id),
-                        Attendance(session_id=sessions[1].id, user_id=people["l1"].id)])
+    db.session.add_all(
+        [
+            Attendance(session_id=sessions[0].id, user_id=people["p1"].id),
+            Attendance(session_id=sessions[1].id, user_id=people["p1"].id),
+            Attendance(session_id=sessions[1].id, user_id=people["l1"].id),
+        ]
+    )
     db.session.commit()
     figures = reports.workshop_figures(reports.Filters())
-    assert (figures.workshops, figures.sessions, figures.attendances, figures.participants) == (1, 2, 3, 2)
-    elsewhere = reports.workshop_figures(reports.Filters(province_id=places["prey_veng"].province_id))
+    assert (
+        figures.workshops,
+        figures.sessions,
+        figures.attendances,
+        figures.participants,
+    ) == (1, 2, 3, 2)
+    elsewhere = reports.workshop_figures(
+        reports.Filters(province_id=places["prey_veng"].province_id)
+    )
     assert elsewhere.workshops == 0
 
 
-def test_cmg_activity_sums_by_group_like_the_programme_table(app, people, places, users):
+def test_cmg_activity_sums_by_group_like_the_programme_table(
+    app, people, places, users
+):
     old = reports.create_group("តំបន់ចាស់", "Old areas", users["admin"])
     new = reports.create_group("តំបន់ថ្មី", "New areas", users["admin"])
     reports.assign_communes(old, places["pursat_a"].code, users["admin"])
@@ -152,11 +205,29 @@ def test_cmg_activity_sums_by_group_like_the_programme_table(app, people, places
     month = date.today().replace(day=1)
     a = make_user("a", tracks=["cmg"], commune=places["pursat_a"])
     b = make_user("b", tracks=["cmg"], commune=places["prey_veng"])
-    cmg_reports.save_report(a, month, {"men_counselled": 3, "outcome_stopped": 2, "outcome_unknown": 1,
-                                       "reached_leaflets": 40})
-    cmg_reports.save_report(b, month, {"men_counselled": 4, "outcome_stopped": 1, "outcome_reduced": 2,
-                                       "reached_house_visits": 12})
-    rows = {r.label.name_en: r for r in reports.cmg_activity(reports.Filters(), "group")}
+    cmg_reports.save_report(
+        a,
+        month,
+        {
+            "men_counselled": 3,
+            "outcome_stopped": 2,
+            "outcome_unknown": 1,
+            "reached_leaflets": 40,
+        },
+    )
+    cmg_reports.save_report(
+        b,
+        month,
+        {
+            "men_counselled": 4,
+            "outcome_stopped": 1,
+            "outcome_reduced": 2,
+            "reached_house_visits": 12,
+        },
+    )
+    rows = {
+        r.label.name_en: r for r in reports.cmg_activity(reports.Filters(), "group")
+    }
     assert rows["Old areas"].counts["men_counselled"] == 3
     assert rows["Old areas"].counts["outcome_stopped"] == 2
     assert rows["New areas"].counts["men_counselled"] == 4
@@ -170,8 +241,11 @@ def test_cmg_activity_sums_by_group_like_the_programme_table(app, people, places
 def test_monthly_report_refuses_outcomes_beyond_the_men_counselled(app, places):
     member = make_user("m", tracks=["cmg"], commune=places["pursat_a"])
     with pytest.raises(cmg_reports.ReportError):
-        cmg_reports.save_report(member, date.today().replace(day=1),
-                                {"men_counselled": 1, "outcome_stopped": 2})
+        cmg_reports.save_report(
+            member,
+            date.today().replace(day=1),
+            {"men_counselled": 1, "outcome_stopped": 2},
+        )
     old = date.today().replace(day=1) - timedelta(days=200)
     with pytest.raises(cmg_reports.ReportError):
         cmg_reports.save_report(member, old.replace(day=1), {"men_counselled": 1})
@@ -191,12 +265,15 @@ def test_committee_sees_only_its_province(app, client, people, places, users, as
     html = client.get("/reports/?lang=en").get_data(as_text=True)
     # Pursat: p1, p2, l1 and the two Pursat trainees of the users fixture; 7 in all.
     assert "Trainees reached: 5</h2>" in html
-    scoped = reports.scoped(reports.Filters(province_id=places["prey_veng"].province_id),
-                            users["committee"])
+    scoped = reports.scoped(
+        reports.Filters(province_id=places["prey_veng"].province_id), users["committee"]
+    )
     assert scoped.province_id == places["pursat_a"].province_id
 
 
-def test_export_downloads_the_table_and_neutralises_formulas(app, client, people, users, as_user):
+def test_export_downloads_the_table_and_neutralises_formulas(
+    app, client, people, users, as_user
+):
     people["p1"].display_name = "=HYPERLINK(1)"
     db.session.commit()
     as_user(users["admin"])
@@ -236,18 +313,30 @@ def test_report_pages_run_a_number_of_queries_that_does_not_grow_with_the_data(
     assert small == large
 
 
-def test_filters_refuse_a_period_that_ends_before_it_starts(app, client, users, as_user):
+def test_filters_refuse_a_period_that_ends_before_it_starts(
+    app, client, users, as_user
+):
     as_user(users["admin"])
-    html = client.get("/reports/?start=2026-05-01&end=2026-01-01&lang=en").get_data(as_text=True)
+    html = client.get("/reports/?start=2026-05-01&end=2026-01-01&lang=en").get_data(
+        as_text=True
+    )
     assert "before its start" in html
     assert client.get("/reports/?start=not-a-date&province=abc").status_code == 200
 
 
 def test_groups_page_creates_and_fills_a_group(app, client, users, places, as_user):
     as_user(users["admin"])
-    client.post("/reports/groups", data={"action": "create", "name_km": "ចាស់", "name_en": "Old"})
+    client.post(
+        "/reports/groups", data={"action": "create", "name_km": "ចាស់", "name_en": "Old"}
+    )
     group = db.session.query(CommuneGroup).one()
-    client.post("/reports/groups", data={"action": "assign", "group": group.id,
-                                         "codes": f"{places['pursat_a'].code} 000000"})
+    client.post(
+        "/reports/groups",
+        data={
+            "action": "assign",
+            "group": group.id,
+            "codes": f"{places['pursat_a'].code} 000000",
+        },
+    )
     html = client.get("/reports/groups?lang=en").get_data(as_text=True)
     assert places["pursat_a"].code in html

@@ -10,7 +10,9 @@ from curriculum.services import quizzes
 
 
 def test_a_failed_attempt_makes_the_trainee_wait(app, users):
-    quiz = replace(catalog().quiz(catalog().modules[0].quiz_key), wait_minutes=60, max_attempts=0)
+    quiz = replace(
+        catalog().quiz(catalog().modules[0].quiz_key), wait_minutes=60, max_attempts=0
+    )
     attempt, _ = quizzes.submit_attempt(
         users["trainee"], quiz, {}, token=quizzes.new_attempt_token(), locale="km"
     )

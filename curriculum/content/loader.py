@@ -14,6 +14,7 @@ from curriculum.content.model import (
     AttitudeSurvey,
     Catalog,
     Choice,
+    Criterion,
     Lesson,
     Module,
     Question,
@@ -23,7 +24,6 @@ from curriculum.content.model import (
     Track,
     Translation,
     VettingCriteria,
-    Criterion,
 )
 from curriculum.content.rendering import render_lesson
 
@@ -144,7 +144,9 @@ class _Loader:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             match = TOML_LINE_RE.search(str(exc))
-            self.error(path, int(match.group(1)) if match else 1, f"invalid TOML: {exc}")
+            self.error(
+                path, int(match.group(1)) if match else 1, f"invalid TOML: {exc}"
+            )
             return None
 
     def where(self, path: Path, needle: str) -> int:
@@ -153,7 +155,9 @@ class _Loader:
     def text(self, path: Path, node, field: str, anchor: str) -> Text:
         value = node.get(field) if isinstance(node, dict) else None
         if not isinstance(value, dict):
-            self.error(path, self.where(path, anchor), f"'{field}' needs km and en text")
+            self.error(
+                path, self.where(path, anchor), f"'{field}' needs km and en text"
+            )
             return Text("", "")
         parts = {}
         for locale in LOCALES:
@@ -233,7 +237,9 @@ class _Loader:
             required = item.get("required", [])
             optional = item.get("optional", [])
             if not isinstance(required, list) or not required:
-                self.error(path, self.where(path, anchor), "a track needs required modules")
+                self.error(
+                    path, self.where(path, anchor), "a track needs required modules"
+                )
                 required = []
             if not isinstance(optional, list):
                 self.error(path, self.where(path, anchor), "optional must be a list")
@@ -289,7 +295,9 @@ class _Loader:
         if locale == "en":
             words = len(teaching.split())
             if words < MIN_EN_WORDS:
-                self.error(path, 1, f"too short: {words} words (at least {MIN_EN_WORDS})")
+                self.error(
+                    path, 1, f"too short: {words} words (at least {MIN_EN_WORDS})"
+                )
             elif words > MAX_EN_WORDS:
                 self.error(path, 1, f"too long: {words} words (at most {MAX_EN_WORDS})")
         else:
@@ -304,7 +312,9 @@ class _Loader:
         for path in sorted(folder.glob("*.md")):
             match = LESSON_FILE_RE.match(path.name)
             if not match:
-                self.error(path, 1, "lesson files are named NN-key.km.md / NN-key.en.md")
+                self.error(
+                    path, 1, "lesson files are named NN-key.km.md / NN-key.en.md"
+                )
                 continue
             pairs.setdefault((int(match.group(1)), match.group(2)), {})[
                 match.group(3)
@@ -313,7 +323,9 @@ class _Loader:
         seen_keys = set()
         for (number, key), files in sorted(pairs.items()):
             if key in seen_keys:
-                self.error(next(iter(files.values())), 1, f"duplicate lesson key {key!r}")
+                self.error(
+                    next(iter(files.values())), 1, f"duplicate lesson key {key!r}"
+                )
             seen_keys.add(key)
             missing = [loc for loc in LOCALES if loc not in files]
             for loc in missing:
@@ -368,7 +380,9 @@ class _Loader:
                     html=Text(km=html["km"], en=html["en"]),
                     minutes=int(minutes) if isinstance(minutes, int) else 10,
                     en_words=len(body_without_sources(en_body, "## Sources").split()),
-                    km_chars=len("".join(body_without_sources(km_body, "## ប្រភព").split())),
+                    km_chars=len(
+                        "".join(body_without_sources(km_body, "## ប្រភព").split())
+                    ),
                     version=version,
                     translation=translation,
                     path_en=self.rel(files["en"]),
@@ -398,7 +412,9 @@ class _Loader:
             order = 0
         prereqs = doc.get("prerequisites", [])
         if not isinstance(prereqs, list):
-            self.error(path, self.where(path, "prerequisites"), "must be a list of keys")
+            self.error(
+                path, self.where(path, "prerequisites"), "must be a list of keys"
+            )
             prereqs = []
         quiz = doc.get("quiz")
         if not isinstance(quiz, str) or not quiz:
@@ -413,13 +429,15 @@ class _Loader:
             order=order,
             title=self.text(path, doc, "title", "[title]"),
             summary=self.text(path, doc, "summary", "[summary]"),
-            minutes=minutes if isinstance(minutes, int) else sum(
-                lesson.minutes for lesson in lessons
-            ),
+            minutes=minutes
+            if isinstance(minutes, int)
+            else sum(lesson.minutes for lesson in lessons),
             prerequisites=tuple(str(p) for p in prereqs),
             lessons=lessons,
             quiz_key=quiz,
-            translation=self.translation(path, doc.get("translation"), english_hash(doc)),
+            translation=self.translation(
+                path, doc.get("translation"), english_hash(doc)
+            ),
             path=self.rel(path),
         )
 
@@ -436,7 +454,9 @@ class _Loader:
         seen.add(key)
         qtype = item.get("type")
         if qtype not in QUESTION_TYPES:
-            self.error(path, line, f"question {key}: type must be one of {QUESTION_TYPES}")
+            self.error(
+                path, line, f"question {key}: type must be one of {QUESTION_TYPES}"
+            )
             return None
         points = item.get("points", 1)
         if not isinstance(points, int | float) or points <= 0:
@@ -447,7 +467,9 @@ class _Loader:
         for choice in item.get("choices", []):
             ckey = str(choice.get("key", ""))
             if not ckey or ckey in choice_keys:
-                self.error(path, line, f"question {key}: missing or repeated choice key")
+                self.error(
+                    path, line, f"question {key}: missing or repeated choice key"
+                )
                 continue
             choice_keys.add(ckey)
             choices.append(
@@ -460,7 +482,9 @@ class _Loader:
         if len(choices) < 2:
             self.error(path, line, f"question {key}: needs at least two choices")
         if qtype == "truefalse" and choice_keys != {"true", "false"}:
-            self.error(path, line, f"question {key}: true/false choices are true, false")
+            self.error(
+                path, line, f"question {key}: true/false choices are true, false"
+            )
         correct = item.get("correct", [])
         if isinstance(correct, str):
             correct = [correct]
@@ -491,26 +515,37 @@ class _Loader:
         key = str(doc.get("key", ""))
         kind = doc.get("kind", "module")
         if kind not in ("module", "knowledge"):
-            self.error(path, self.where(path, "kind"), f"kind must be one of {QUIZ_KINDS}")
+            self.error(
+                path, self.where(path, "kind"), f"kind must be one of {QUIZ_KINDS}"
+            )
             return None
         pass_mark = doc.get("pass_mark")
         if kind == "module" and (
             not isinstance(pass_mark, int) or not 1 <= pass_mark <= 100
         ):
-            self.error(path, self.where(path, "pass_mark"), "pass_mark is 1-100 (percent)")
+            self.error(
+                path, self.where(path, "pass_mark"), "pass_mark is 1-100 (percent)"
+            )
             pass_mark = 100
         max_attempts = doc.get("max_attempts", 0)
         wait = doc.get("wait_minutes", 0)
         for name, value in (("max_attempts", max_attempts), ("wait_minutes", wait)):
             if not isinstance(value, int) or value < 0:
-                self.error(path, self.where(path, name), f"{name} is a whole number >= 0")
+                self.error(
+                    path, self.where(path, name), f"{name} is a whole number >= 0"
+                )
         rule = doc.get("multiple_choice", "partial")
         if rule not in MC_RULES:
-            self.error(path, self.where(path, "multiple_choice"), f"use one of {MC_RULES}")
+            self.error(
+                path, self.where(path, "multiple_choice"), f"use one of {MC_RULES}"
+            )
         seen: set[str] = set()
         questions = [
             q
-            for q in (self.load_question(path, item, seen) for item in doc.get("questions", []))
+            for q in (
+                self.load_question(path, item, seen)
+                for item in doc.get("questions", [])
+            )
             if q is not None
         ]
         if not questions:
@@ -534,17 +569,27 @@ class _Loader:
     def load_attitude(self, path: Path, doc: dict) -> AttitudeSurvey:
         scale = []
         for item in doc.get("scale", []):
-            scale.append((str(item.get("key", "")), self.text(path, item, "text", "[[scale]]")))
+            scale.append(
+                (str(item.get("key", "")), self.text(path, item, "text", "[[scale]]"))
+            )
         if len(scale) != 3:
-            self.error(path, self.where(path, "[[scale]]"), "the scale has three points")
+            self.error(
+                path, self.where(path, "[[scale]]"), "the scale has three points"
+            )
         items = []
         for item in doc.get("items", []):
             key = str(item.get("key", ""))
             anchor = f'key = "{key}"'
             if not isinstance(item.get("reverse"), bool):
-                self.error(path, self.where(path, anchor), f"item {key}: reverse is true/false")
+                self.error(
+                    path, self.where(path, anchor), f"item {key}: reverse is true/false"
+                )
             items.append(
-                AttitudeItem(key, bool(item.get("reverse")), self.text(path, item, "text", anchor))
+                AttitudeItem(
+                    key,
+                    bool(item.get("reverse")),
+                    self.text(path, item, "text", anchor),
+                )
             )
         if not items:
             self.error(path, 1, "the survey has no items")
@@ -589,10 +634,16 @@ class _Loader:
                 self.error(path, line, f"kind must be one of {CRITERION_KINDS}")
             min_score = item.get("min_score")
             min_sessions = item.get("min_sessions")
-            if kind == "training" and not (isinstance(min_score, int) and 0 < min_score <= 100):
+            if kind == "training" and not (
+                isinstance(min_score, int) and 0 < min_score <= 100
+            ):
                 self.error(path, line, "a training criterion needs min_score 1-100")
-            if kind == "attendance" and not (isinstance(min_sessions, int) and min_sessions > 0):
-                self.error(path, line, "an attendance criterion needs min_sessions >= 1")
+            if kind == "attendance" and not (
+                isinstance(min_sessions, int) and min_sessions > 0
+            ):
+                self.error(
+                    path, line, "an attendance criterion needs min_sessions >= 1"
+                )
             criteria.append(
                 Criterion(
                     key=key,
@@ -609,7 +660,9 @@ class _Loader:
             version=version,
             review_months=months,
             criteria=tuple(criteria),
-            translation=self.translation(path, doc.get("translation"), english_hash(doc)),
+            translation=self.translation(
+                path, doc.get("translation"), english_hash(doc)
+            ),
             path=self.rel(path),
         )
 
@@ -631,7 +684,9 @@ class _Loader:
                 continue
             key = doc.get("key")
             if key != path.stem:
-                self.error(path, self.where(path, "key"), "key must equal the file name")
+                self.error(
+                    path, self.where(path, "key"), "key must equal the file name"
+                )
             if doc.get("kind") == "attitude":
                 if attitude is not None:
                     self.error(path, 1, "only one attitude survey is allowed")
@@ -663,7 +718,9 @@ class _Loader:
             path = self.root / module.path
             quiz = quizzes.get(module.quiz_key)
             if quiz is None:
-                self.error(path, self.where(path, "quiz"), f"no quiz {module.quiz_key!r}")
+                self.error(
+                    path, self.where(path, "quiz"), f"no quiz {module.quiz_key!r}"
+                )
             elif quiz.kind != "module" or quiz.module_key != module.key:
                 self.error(
                     self.root / quiz.path, 1, f"quiz must say module = {module.key!r}"

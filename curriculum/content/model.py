@@ -248,5 +248,7 @@ class Catalog:
                 seen[mkey] = True
             for mkey in track.optional:
                 seen.setdefault(mkey, False)
-        found = [(self._modules[k], req) for k, req in seen.items() if k in self._modules]
+        found = [
+            (self._modules[k], req) for k, req in seen.items() if k in self._modules
+        ]
         return sorted(found, key=lambda pair: pair[0].order)

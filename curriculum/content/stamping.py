@@ -18,7 +18,9 @@ def _replace(text: str, new_hash: str, force: bool) -> str:
     return STAMP_RE.sub(sub, text, count=1)
 
 
-def stamp(modules_dir: Path, quizzes_dir: Path, force: set[Path] | None = None) -> list[Path]:
+def stamp(
+    modules_dir: Path, quizzes_dir: Path, force: set[Path] | None = None
+) -> list[Path]:
     """Stamp every pending hash (and those of the forced files); return changed files."""
     force = {p.resolve() for p in (force or set())}
     changed = []

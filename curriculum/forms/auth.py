@@ -78,4 +78,3 @@ class LanguageForm(FlaskForm):
     next = HiddenField(
         validators=[Length(max=512, message=_l("The address is too long."))]
     )
-

@@ -40,7 +40,9 @@ def _count_field(key: str) -> IntegerField:
         default=0,
         validators=[
             InputRequired(message=_l("Write a number (0 if none).")),
-            NumberRange(min=0, max=10000, message=_l("Write a number from 0 to 10,000.")),
+            NumberRange(
+                min=0, max=10000, message=_l("Write a number from 0 to 10,000.")
+            ),
         ],
         render_kw={"inputmode": "numeric", "min": 0, "max": 10000},
     )
@@ -50,7 +52,9 @@ class MonthlyReportForm(FlaskForm):
     """A CMG member's month, as counts only: never names."""
 
     month = SelectField(
-        _l("Month"), coerce=str, validators=[DataRequired(message=_l("Choose the month."))]
+        _l("Month"),
+        coerce=str,
+        validators=[DataRequired(message=_l("Choose the month."))],
     )
     submit = SubmitField(_l("Send the report"))
 

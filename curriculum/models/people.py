@@ -37,7 +37,9 @@ class User(UserMixin, db.Model):
     province_id: Mapped[int | None] = mapped_column(
         ForeignKey("provinces.id"), index=True
     )
-    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communes.id"), index=True
+    )
     locale: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Sessions carry this token, not the id: rotating it signs out every copy of a

@@ -87,7 +87,6 @@ class ModuleCompletion(db.Model):
         return f"<ModuleCompletion {self.user_id} {self.module_key}>"
 
 
-
 class QuizDraft(db.Model):
     """Answers saved before submission, so that nothing is lost mid-quiz."""
 

@@ -25,11 +25,17 @@ class CmgMonthlyReport(db.Model):
     """What one CMG member did in one month, as counts: never a name."""
 
     __tablename__ = "cmg_monthly_reports"
-    __table_args__ = (UniqueConstraint("member_id", "month", name="uq_cmg_report_month"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "month", name="uq_cmg_report_month"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communes.id"), index=True
+    )
     month: Mapped[date] = mapped_column(Date, index=True)  # the first day of the month
     sessions_held: Mapped[int] = mapped_column(Integer, default=0)
     men_counselled: Mapped[int] = mapped_column(Integer, default=0)

@@ -56,7 +56,9 @@ class WorkshopSession(db.Model):
     """One session (usually half a day) of a workshop."""
 
     __tablename__ = "workshop_sessions"
-    __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_session_number"),)
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "number", name="uq_session_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
@@ -85,7 +87,9 @@ class Enrolment(db.Model):
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -104,7 +108,9 @@ class Attendance(db.Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("workshop_sessions.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -118,7 +124,9 @@ class SetupCode(db.Model):
     __tablename__ = "setup_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

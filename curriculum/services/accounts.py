@@ -132,7 +132,9 @@ def create_user(
     if unknown:
         raise AccountError(f"unknown tracks {sorted(unknown)}")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+        )
     if db.session.scalar(select(User.id).where(User.username == name)):
         raise AccountError(f"username {name!r} is taken")
     user = User(

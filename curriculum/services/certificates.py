@@ -36,7 +36,11 @@ def normalize_code(text: str) -> str:
 def issue_due(user: User, catalog: Catalog) -> list[Certificate]:
     """Issue a certificate for every track of the user whose required modules are passed."""
     done = completed_modules(user.id)
-    have = set(db.session.scalars(select(Certificate.track).where(Certificate.user_id == user.id)))
+    have = set(
+        db.session.scalars(
+            select(Certificate.track).where(Certificate.user_id == user.id)
+        )
+    )
     issued = []
     for key in user.tracks:
         track = catalog.track(key)
@@ -59,7 +63,9 @@ def for_user(user: User) -> list[Certificate]:
     """Return a user's certificates."""
     return list(
         db.session.scalars(
-            select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at)
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at)
         )
     )
 
@@ -67,13 +73,17 @@ def for_user(user: User) -> list[Certificate]:
 def own_certificate(user: User, track: str) -> Certificate | None:
     """Return the user's certificate for a track, or None."""
     return db.session.scalar(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.track == track)
+        select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.track == track
+        )
     )
 
 
 def by_code(code: str) -> Certificate | None:
     """Return the certificate with a verification code, or None."""
-    return db.session.scalar(select(Certificate).where(Certificate.code == normalize_code(code)))
+    return db.session.scalar(
+        select(Certificate).where(Certificate.code == normalize_code(code))
+    )
 
 
 def revoke(certificate: Certificate, reason: str, by: User) -> None:

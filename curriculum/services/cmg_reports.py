@@ -10,7 +10,12 @@ from curriculum.models import COUNT_FIELDS, CmgMonthlyReport, User
 from curriculum.models.base import utcnow
 from curriculum.services import audit
 
-OUTCOMES = ("outcome_stopped", "outcome_reduced", "outcome_continuing", "outcome_unknown")
+OUTCOMES = (
+    "outcome_stopped",
+    "outcome_reduced",
+    "outcome_continuing",
+    "outcome_unknown",
+)
 MONTHS_OPEN = 3  # this month and the two before can still be reported or corrected
 
 
@@ -77,6 +82,11 @@ def save_report(member: User, month: date, counts: dict[str, int]) -> CmgMonthly
     except IntegrityError:  # sent twice at once: update the one that won
         db.session.rollback()
         return save_report(member, month, counts)
-    audit.record(member, "cmg_report.save" if created else "cmg_report.correct", "cmg_report", report.id)
+    audit.record(
+        member,
+        "cmg_report.save" if created else "cmg_report.correct",
+        "cmg_report",
+        report.id,
+    )
     db.session.commit()
     return report

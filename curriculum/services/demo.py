@@ -24,15 +24,60 @@ DEMO_PLACES = [
 # username, Khmer name, Latin name, role, tracks, gender, commune code, scope
 DEMO_PEOPLE = [
     ("admin", "អ្នកគ្រប់គ្រងកម្មវិធី", "Programme admin", "admin", [], "female", None, None),
-    ("facilitator", "សុខ ចន្ថា", "Sok Chantha", "facilitator", [], "female", "150101", "commune"),
-    ("committee.pursat", "ជា វុទ្ធី", "Chea Vuthy", "committee", [], "male", "150101", "province"),
-    ("committee.preyveng", "ម៉ៅ ពិសិដ្ឋ", "Mao Piseth", "committee", [], "male", "140101", "province"),
+    (
+        "facilitator",
+        "សុខ ចន្ថា",
+        "Sok Chantha",
+        "facilitator",
+        [],
+        "female",
+        "150101",
+        "commune",
+    ),
+    (
+        "committee.pursat",
+        "ជា វុទ្ធី",
+        "Chea Vuthy",
+        "committee",
+        [],
+        "male",
+        "150101",
+        "province",
+    ),
+    (
+        "committee.preyveng",
+        "ម៉ៅ ពិសិដ្ឋ",
+        "Mao Piseth",
+        "committee",
+        [],
+        "male",
+        "140101",
+        "province",
+    ),
     ("police", "ហេង ដារ៉ា", "Heng Dara", "trainee", ["police"], "male", "150101", None),
     ("chief", "ស៊ុន រិទ្ធី", "Sun Rithy", "trainee", ["leaders"], "male", "150102", None),
     ("health", "លី បុប្ផា", "Ly Bopha", "trainee", ["health"], "female", "140101", None),
     ("cmg.sokha", "កែវ សុខា", "Keo Sokha", "trainee", ["cmg"], "male", "150101", None),
-    ("cmg.vannak", "ឈឹម វណ្ណៈ", "Chhim Vannak", "trainee", ["cmg"], "male", "150102", None),
-    ("cmg.bunthoeun", "សួស ប៊ុនធឿន", "Suos Bunthoeun", "trainee", ["cmg"], "male", "140101", None),
+    (
+        "cmg.vannak",
+        "ឈឹម វណ្ណៈ",
+        "Chhim Vannak",
+        "trainee",
+        ["cmg"],
+        "male",
+        "150102",
+        None,
+    ),
+    (
+        "cmg.bunthoeun",
+        "សួស ប៊ុនធឿន",
+        "Suos Bunthoeun",
+        "trainee",
+        ["cmg"],
+        "male",
+        "140101",
+        None,
+    ),
 ]
 
 
@@ -76,7 +121,9 @@ def create_demo(catalog: Catalog) -> list[DemoAccount]:
             commune_id=commune.id if commune and scope != "province" else None,
         )
         created.append(DemoAccount(user.username, role, password))
-    _pass_cmg_path(db.session.scalar(select(User).where(User.username == "cmg.sokha")), catalog)
+    _pass_cmg_path(
+        db.session.scalar(select(User).where(User.username == "cmg.sokha")), catalog
+    )
     return created
 
 

@@ -50,7 +50,9 @@ def _points(question: Question) -> Fraction:
 _ZERO = Fraction(0)
 
 
-def score_question(question: Question, given: Iterable[str], rule: str) -> QuestionResult:
+def score_question(
+    question: Question, given: Iterable[str], rule: str
+) -> QuestionResult:
     """Score one question; unknown choice keys count as wrong picks."""
     picked = tuple(sorted(set(given)))
     points = _points(question)
@@ -60,7 +62,9 @@ def score_question(question: Question, given: Iterable[str], rule: str) -> Quest
             score = points if set(picked) == question.correct else Fraction(0)
         else:
             right = sum(1 for k in picked if k in question.correct)
-            wrong = sum(1 for k in picked if k not in question.correct or k not in valid)
+            wrong = sum(
+                1 for k in picked if k not in question.correct or k not in valid
+            )
             fraction = Fraction(max(right - wrong, 0), len(question.correct))
             score = points * fraction
     else:
@@ -94,8 +98,13 @@ def attitude_item_score(reverse: bool, answer: str | None) -> int | None:
     return 4 - points if reverse else points
 
 
-def score_attitude(survey: AttitudeSurvey, answers: Mapping[str, str]) -> tuple[int, int]:
+def score_attitude(
+    survey: AttitudeSurvey, answers: Mapping[str, str]
+) -> tuple[int, int]:
     """Return (score, maximum) of an attitude survey; unanswered items are left out."""
-    scores = [attitude_item_score(item.reverse, answers.get(item.key)) for item in survey.items]
+    scores = [
+        attitude_item_score(item.reverse, answers.get(item.key))
+        for item in survey.items
+    ]
     answered = [s for s in scores if s is not None]
     return sum(answered), 3 * len(answered)

@@ -11,7 +11,12 @@ from curriculum.extensions import db
 from curriculum.models import LessonView, ModuleCompletion, QuizAttempt, QuizDraft, User
 from curriculum.models.base import utcnow
 
-NOT_STARTED, IN_PROGRESS, PASSED, LOCKED = "not_started", "in_progress", "passed", "locked"
+NOT_STARTED, IN_PROGRESS, PASSED, LOCKED = (
+    "not_started",
+    "in_progress",
+    "passed",
+    "locked",
+)
 # A lesson opened again within this time is not written again: every write on SQLite
 # waits for the others, and "continue where you left off" needs no finer grain.
 REVIEW_WRITE_GAP = timedelta(minutes=10)
@@ -39,7 +44,11 @@ def record_lesson_view(user: User, lesson: Lesson, locale: str) -> None:
     elif utcnow() - view.last_at < REVIEW_WRITE_GAP and view.locale == locale:
         return  # read again within minutes: nothing worth a write
     else:
-        view.last_at, view.locale, view.content_version = utcnow(), locale, lesson.version
+        view.last_at, view.locale, view.content_version = (
+            utcnow(),
+            locale,
+            lesson.version,
+        )
     try:
         db.session.commit()
     except IntegrityError:  # the same lesson opened twice at once
@@ -50,7 +59,9 @@ def completed_modules(user_id: int) -> set[str]:
     """Return the keys of the modules a user has passed."""
     return set(
         db.session.scalars(
-            select(ModuleCompletion.module_key).where(ModuleCompletion.user_id == user_id)
+            select(ModuleCompletion.module_key).where(
+                ModuleCompletion.user_id == user_id
+            )
         )
     )
 
@@ -110,7 +121,9 @@ class ResumePoint:
     lesson: Lesson | None  # None: the module's quiz
 
 
-def resume_point(user: User, catalog: Catalog, path: list[ModuleState]) -> ResumePoint | None:
+def resume_point(
+    user: User, catalog: Catalog, path: list[ModuleState]
+) -> ResumePoint | None:
     """Return the next step after the trainee's latest activity on an unfinished module."""
     open_modules = {s.module.key for s in path if s.state in (IN_PROGRESS, NOT_STARTED)}
     latest_view = db.session.execute(
@@ -125,7 +138,9 @@ def resume_point(user: User, catalog: Catalog, path: list[ModuleState]) -> Resum
         .order_by(QuizDraft.saved_at.desc())
         .limit(1)
     ).first()
-    if latest_draft and (latest_view is None or latest_draft.saved_at >= latest_view.last_at):
+    if latest_draft and (
+        latest_view is None or latest_draft.saved_at >= latest_view.last_at
+    ):
         quiz = catalog.quiz(latest_draft.quiz_key)
         module = catalog.module(quiz.module_key) if quiz and quiz.module_key else None
         if module is not None and module.key in open_modules:
@@ -135,7 +150,9 @@ def resume_point(user: User, catalog: Catalog, path: list[ModuleState]) -> Resum
         lesson = module.lesson(latest_view.lesson_key) if module else None
         if module is not None and lesson is not None:
             index = module.lessons.index(lesson)
-            following = module.lessons[index + 1] if index + 1 < len(module.lessons) else None
+            following = (
+                module.lessons[index + 1] if index + 1 < len(module.lessons) else None
+            )
             return ResumePoint(module, following)
     first_open = next((s for s in path if s.state == NOT_STARTED and s.required), None)
     if first_open is not None:

@@ -186,7 +186,9 @@ def attempt_for(user: User, attempt_id: int) -> QuizAttempt | None:
 def draft_for(user: User, quiz: Quiz) -> QuizDraft | None:
     """Return the user's saved, unsubmitted answers to a quiz, or None."""
     return db.session.scalar(
-        select(QuizDraft).where(QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key)
+        select(QuizDraft).where(
+            QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key
+        )
     )
 
 
@@ -195,7 +197,9 @@ def save_draft(user: User, quiz: Quiz, raw_answers: dict, token: str) -> QuizDra
     draft = draft_for(user, quiz)
     answers = clean_answers(quiz, raw_answers)
     if draft is None:
-        draft = QuizDraft(user_id=user.id, quiz_key=quiz.key, token=token, answers=answers)
+        draft = QuizDraft(
+            user_id=user.id, quiz_key=quiz.key, token=token, answers=answers
+        )
         db.session.add(draft)
     else:
         draft.token, draft.answers, draft.saved_at = token, answers, utcnow()

@@ -61,7 +61,9 @@ def scoped(filters: Filters, user: User) -> Filters:
     if user.role == "admin":
         return filters
     if user.commune_id is not None:
-        return replace(filters, province_id=user.province_id, commune_id=user.commune_id)
+        return replace(
+            filters, province_id=user.province_id, commune_id=user.commune_id
+        )
     return replace(filters, province_id=user.province_id or -1)
 
 
@@ -121,7 +123,9 @@ def reach(filters: Filters) -> Reach:
     period = _period(User.created_at, filters)
     month = month_of(User.created_at)
     rows = db.session.execute(
-        _trainees(filters, UserTrack.track, User.gender, User.province_id, month, func.count())
+        _trainees(
+            filters, UserTrack.track, User.gender, User.province_id, month, func.count()
+        )
         .where(*period)
         .group_by(UserTrack.track, User.gender, User.province_id, month)
     ).all()
@@ -195,8 +199,12 @@ def funnel(filters: Filters, catalog: Catalog) -> dict[str, list[FunnelStep]]:
         ).all()
     )
     activity = or_(
-        exists().where(LessonView.user_id == User.id, *_period(LessonView.first_at, filters)),
-        exists().where(QuizAttempt.user_id == User.id, *_period(QuizAttempt.submitted_at, filters)),
+        exists().where(
+            LessonView.user_id == User.id, *_period(LessonView.first_at, filters)
+        ),
+        exists().where(
+            QuizAttempt.user_id == User.id, *_period(QuizAttempt.submitted_at, filters)
+        ),
     )
     started = dict(
         db.session.execute(
@@ -216,16 +224,18 @@ def funnel(filters: Filters, catalog: Catalog) -> dict[str, list[FunnelStep]]:
     )
     certified_query = (
         select(Certificate.track, func.count())
-        .where(*_period(Certificate.issued_at, filters), Certificate.revoked_at.is_(None))
+        .where(
+            *_period(Certificate.issued_at, filters), Certificate.revoked_at.is_(None)
+        )
         .group_by(Certificate.track)
     )
     if _place(filters):
-        passed_query = passed_query.join(User, User.id == ModuleCompletion.user_id).where(
-            *_place(filters)
-        )
-        certified_query = certified_query.join(User, User.id == Certificate.user_id).where(
-            *_place(filters)
-        )
+        passed_query = passed_query.join(
+            User, User.id == ModuleCompletion.user_id
+        ).where(*_place(filters))
+        certified_query = certified_query.join(
+            User, User.id == Certificate.user_id
+        ).where(*_place(filters))
     if filters.track:
         passed_query = passed_query.where(UserTrack.track == filters.track)
         certified_query = certified_query.where(Certificate.track == filters.track)
@@ -264,7 +274,11 @@ def workshop_figures(filters: Filters) -> WorkshopFigures:
         where.append(Commune.province_id == filters.province_id)
     if filters.commune_id is not None:
         where.append(Workshop.commune_id == filters.commune_id)
-    base = select(Workshop.id).join(Commune, Commune.id == Workshop.commune_id).where(*where)
+    base = (
+        select(Workshop.id)
+        .join(Commune, Commune.id == Workshop.commune_id)
+        .where(*where)
+    )
     ids = base.subquery()
     workshops, sessions = db.session.execute(
         select(func.count(distinct(ids.c.id)), func.count(WorkshopSession.id))
@@ -277,9 +291,13 @@ def workshop_figures(filters: Filters) -> WorkshopFigures:
         .where(WorkshopSession.workshop_id.in_(select(ids.c.id)))
     ).one()
     enrolled = db.session.scalar(
-        select(func.count(Enrolment.id)).where(Enrolment.workshop_id.in_(select(ids.c.id)))
+        select(func.count(Enrolment.id)).where(
+            Enrolment.workshop_id.in_(select(ids.c.id))
+        )
     )
-    return WorkshopFigures(workshops, sessions, attendances, participants, enrolled or 0)
+    return WorkshopFigures(
+        workshops, sessions, attendances, participants, enrolled or 0
+    )
 
 
 def _period_dates(column, filters: Filters) -> list:
@@ -338,7 +356,12 @@ def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
             ),
         )
         .join(User, User.id == pre.user_id)
-        .where(pre.phase == "pre", pre.kind == kind, *_place(filters), *_period(post.submitted_at, filters))
+        .where(
+            pre.phase == "pre",
+            pre.kind == kind,
+            *_place(filters),
+            *_period(post.submitted_at, filters),
+        )
         .group_by(group)
     )
     if filters.track:
@@ -352,7 +375,15 @@ def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
         if key is None:
             continue
         label = key if by == "track" else names[key]
-        out.append(Change(label, matched, float(mean_pre or 0), float(mean_post or 0), int(improved or 0)))
+        out.append(
+            Change(
+                label,
+                matched,
+                float(mean_pre or 0),
+                float(mean_post or 0),
+                int(improved or 0),
+            )
+        )
     return sorted(out, key=lambda c: str(c.label if by == "track" else c.label.code))
 
 
@@ -391,7 +422,8 @@ def quiz_summaries(filters: Filters) -> list[QuizSummary]:
     if filters.track:
         query = query.where(
             exists().where(
-                UserTrack.user_id == QuizAttempt.user_id, UserTrack.track == filters.track
+                UserTrack.user_id == QuizAttempt.user_id,
+                UserTrack.track == filters.track,
             )
         )
     return [
@@ -415,14 +447,19 @@ def item_analysis(quiz: Quiz, filters: Filters) -> tuple[list[Item], int]:
     query = (
         select(QuizAttempt.answers)
         .join(User, User.id == QuizAttempt.user_id)
-        .where(QuizAttempt.quiz_key == quiz.key, *_place(filters),
-               *_period(QuizAttempt.submitted_at, filters))
+        .where(
+            QuizAttempt.quiz_key == quiz.key,
+            *_place(filters),
+            *_period(QuizAttempt.submitted_at, filters),
+        )
         .order_by(QuizAttempt.id.desc())
         .limit(ITEM_SAMPLE)
     )
     if filters.track:
         query = query.where(
-            exists().where(UserTrack.user_id == User.id, UserTrack.track == filters.track)
+            exists().where(
+                UserTrack.user_id == User.id, UserTrack.track == filters.track
+            )
         )
     graded = []
     for answers in db.session.scalars(query):
@@ -456,7 +493,10 @@ class Activity:
     @property
     def outcomes_known(self) -> int:
         """Return the cases with a reported outcome other than unknown."""
-        return sum(self.counts[k] for k in ("outcome_stopped", "outcome_reduced", "outcome_continuing"))
+        return sum(
+            self.counts[k]
+            for k in ("outcome_stopped", "outcome_reduced", "outcome_continuing")
+        )
 
 
 def _month_bounds(filters: Filters) -> list:
@@ -470,7 +510,9 @@ def _month_bounds(filters: Filters) -> list:
 
 def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
     """Sum CMG monthly reports by commune group or by commune (one query, plus names)."""
-    sums = [func.coalesce(func.sum(getattr(CmgMonthlyReport, f)), 0) for f in COUNT_FIELDS]
+    sums = [
+        func.coalesce(func.sum(getattr(CmgMonthlyReport, f)), 0) for f in COUNT_FIELDS
+    ]
     key = CommuneGroupMember.group_id if by == "group" else CmgMonthlyReport.commune_id
     query = (
         select(
@@ -481,7 +523,10 @@ def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
         )
         .select_from(CmgMonthlyReport)
         .outerjoin(Commune, Commune.id == CmgMonthlyReport.commune_id)
-        .outerjoin(CommuneGroupMember, CommuneGroupMember.commune_id == CmgMonthlyReport.commune_id)
+        .outerjoin(
+            CommuneGroupMember,
+            CommuneGroupMember.commune_id == CmgMonthlyReport.commune_id,
+        )
         .where(*_month_bounds(filters))
         .group_by(key)
     )
@@ -492,11 +537,19 @@ def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
     rows = db.session.execute(query).all()
     ids = [r[0] for r in rows if r[0] is not None]
     model = CommuneGroup if by == "group" else Commune
-    labels = {m.id: m for m in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+    labels = (
+        {m.id: m for m in db.session.scalars(select(model).where(model.id.in_(ids)))}
+        if ids
+        else {}
+    )
     out = []
     for row in rows:
         label = labels.get(row[0]) if row[0] is not None else None
-        out.append(Activity(label, row[1], row[2], dict(zip(COUNT_FIELDS, row[3:], strict=True))))
+        out.append(
+            Activity(
+                label, row[1], row[2], dict(zip(COUNT_FIELDS, row[3:], strict=True))
+            )
+        )
     return sorted(out, key=lambda a: (a.label is None, getattr(a.label, "id", 0)))
 
 
@@ -505,8 +558,9 @@ def activity_total(rows: list[Activity]) -> Activity | None:
     if not rows:
         return None
     counts = {f: sum(r.counts[f] for r in rows) for f in COUNT_FIELDS}
-    return Activity("total", sum(r.reports for r in rows), sum(r.members for r in rows), counts)
-
+    return Activity(
+        "total", sum(r.reports for r in rows), sum(r.members for r in rows), counts
+    )
 
 
 # -- commune groups ------------------------------------------------------------------
@@ -524,7 +578,8 @@ def assign_communes(group: CommuneGroup, codes: str, by: User) -> tuple[int, lis
     """Put the communes with these codes into a group; return (count, unknown codes)."""
     wanted = [c for c in codes.replace(",", " ").split() if c][:2000]
     communes = {
-        c.code: c for c in db.session.scalars(select(Commune).where(Commune.code.in_(wanted)))
+        c.code: c
+        for c in db.session.scalars(select(Commune).where(Commune.code.in_(wanted)))
     }
     unknown = [c for c in wanted if c not in communes]
     existing = {
@@ -541,6 +596,8 @@ def assign_communes(group: CommuneGroup, codes: str, by: User) -> tuple[int, lis
             db.session.add(CommuneGroupMember(commune_id=commune.id, group_id=group.id))
         else:
             member.group_id = group.id  # a commune is in one group at most
-    audit.record(by, "group.assign", "commune_group", group.id, {"communes": len(communes)})
+    audit.record(
+        by, "group.assign", "commune_group", group.id, {"communes": len(communes)}
+    )
     db.session.commit()
     return len(communes), unknown

@@ -27,7 +27,9 @@ class Offer:
 
 def responses(user: User) -> dict[tuple[str, str], SurveyResponse]:
     """Return the user's responses by (instrument, phase)."""
-    rows = db.session.scalars(select(SurveyResponse).where(SurveyResponse.user_id == user.id))
+    rows = db.session.scalars(
+        select(SurveyResponse).where(SurveyResponse.user_id == user.id)
+    )
     return {(r.instrument, r.phase): r for r in rows}
 
 
@@ -48,7 +50,11 @@ def offers(user: User, catalog: Catalog) -> list[Offer]:
             phase = "post"
         else:
             phase = None
-        if phase and track.knowledge_test and (track.knowledge_test, phase) not in taken:
+        if (
+            phase
+            and track.knowledge_test
+            and (track.knowledge_test, phase) not in taken
+        ):
             due.append(Offer(track.knowledge_test, "knowledge", key, phase))
         if phase and attitude_phase is None:
             attitude_phase = (phase, key)
@@ -69,7 +75,9 @@ def instrument(catalog: Catalog, key: str) -> Quiz | AttitudeSurvey | None:
 def clean_attitude(survey: AttitudeSurvey, raw: dict[str, str]) -> dict[str, str]:
     """Keep answers to this survey's items with keys of its scale."""
     scale = {key for key, _ in survey.scale}
-    return {item.key: raw[item.key] for item in survey.items if raw.get(item.key) in scale}
+    return {
+        item.key: raw[item.key] for item in survey.items if raw.get(item.key) in scale
+    }
 
 
 def submit(

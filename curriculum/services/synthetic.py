@@ -8,7 +8,7 @@ not hours.
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -87,7 +87,9 @@ def _communes(rng: random.Random) -> list[Commune]:
     for province in db.session.scalars(select(Province)):
         code = f"{province.code}90"
         if db.session.scalar(select(District.id).where(District.code == code)) is None:
-            geography.upsert_district(code, f"ស្រុកសាកល្បង {province.code}", f"Test district {province.code}")
+            geography.upsert_district(
+                code, f"ស្រុកសាកល្បង {province.code}", f"Test district {province.code}"
+            )
         for n in range(1, 5):
             geography.upsert_commune(
                 f"{code}{n:02d}", f"ឃុំសាកល្បង {n}", f"Test commune {province.code}-{n}"
@@ -113,7 +115,9 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
         track = rng.choices(tracks, weights)[0]
         commune = rng.choice(communes)
         female = rng.random() < FEMALE_SHARE[track]
-        created = now - timedelta(days=rng.randint(0, 730), seconds=rng.randint(0, 86399))
+        created = now - timedelta(
+            days=rng.randint(0, 730), seconds=rng.randint(0, 86399)
+        )
         people.append(
             {
                 "username": f"syn-{prefix}-{i:06d}",
@@ -133,7 +137,13 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
         )
     user_rows = [{k: v for k, v in p.items() if not k.startswith("_")} for p in people]
     ids = _insert_returning_ids(User, user_rows)
-    _insert(UserTrack, [{"user_id": uid, "track": p["_track"]} for uid, p in zip(ids, people, strict=True)])
+    _insert(
+        UserTrack,
+        [
+            {"user_id": uid, "track": p["_track"]}
+            for uid, p in zip(ids, people, strict=True)
+        ],
+    )
 
     # Learning: attempts, completions, certificates, pre/post measures
     attempts, completions, certificates, responses = [], [], [], []
@@ -148,7 +158,9 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
             continue
         ability, created = person["_ability"], person["created_at"]
         path = list(track.required)
-        reach = rng.choices(range(len(path) + 1), weights=[2] + [2] * (len(path) - 1) + [14])[0]
+        reach = rng.choices(
+            range(len(path) + 1), weights=[2] + [2] * (len(path) - 1) + [14]
+        )[0]
         when = created + timedelta(days=rng.randint(0, 20))
         passed_all = True
         for module_key in path[:reach]:
@@ -165,24 +177,39 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
                 for q in quiz.questions:
                     ok = rng.random() < ability - difficulty[(quiz.key, q.key)]
                     wrong = [c.key for c in q.choices if c.key not in q.correct]
-                    answers[q.key] = sorted(q.correct) if ok or not wrong else [rng.choice(wrong)]
+                    answers[q.key] = (
+                        sorted(q.correct) if ok or not wrong else [rng.choice(wrong)]
+                    )
                     right += q.points if ok or not wrong else 0
                 percent = 100.0 * right / quiz.max_points
                 did_pass = percent >= (quiz.pass_mark or 0)
                 token = f"syn-{uid}-{quiz.key}-{_attempt}"
                 attempts.append(
                     {
-                        "user_id": uid, "quiz_key": quiz.key, "idempotency_key": token,
+                        "user_id": uid,
+                        "quiz_key": quiz.key,
+                        "idempotency_key": token,
                         "seed": int(hashlib.sha256(token.encode()).hexdigest()[:7], 16),
-                        "answers": answers, "points": right, "max_points": quiz.max_points,
-                        "percent": percent, "passed": did_pass, "mode": "online",
-                        "content_version": quiz.version, "locale": "km", "submitted_at": when,
+                        "answers": answers,
+                        "points": right,
+                        "max_points": quiz.max_points,
+                        "percent": percent,
+                        "passed": did_pass,
+                        "mode": "online",
+                        "content_version": quiz.version,
+                        "locale": "km",
+                        "submitted_at": when,
                     }
                 )
                 if did_pass:
                     passed = True
                     completions.append(
-                        {"user_id": uid, "module_key": module_key, "_token": token, "completed_at": when}
+                        {
+                            "user_id": uid,
+                            "module_key": module_key,
+                            "_token": token,
+                            "completed_at": when,
+                        }
                     )
                     break
             if not passed:
@@ -191,28 +218,63 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
         done = passed_all and reach == len(path)
         if done:
             certificates.append(
-                {"user_id": uid, "track": track.key, "code": new_code(), "issued_at": when}
+                {
+                    "user_id": uid,
+                    "track": track.key,
+                    "code": new_code(),
+                    "issued_at": when,
+                }
             )
         pre_taken = rng.random() < 0.7
-        measures = [("knowledge", track.knowledge_test), ("attitude", catalog.attitude.key if catalog.attitude else None)]
+        measures = [
+            ("knowledge", track.knowledge_test),
+            ("attitude", catalog.attitude.key if catalog.attitude else None),
+        ]
         for kind, instrument in measures:
             if not instrument or not pre_taken:
                 continue
             maximum = 10.0 if kind == "knowledge" else 3.0 * len(catalog.attitude.items)
-            base = (ability - 0.15) if kind == "knowledge" else 0.55 + rng.uniform(-0.15, 0.15)
-            pre_score = round(max(0.0, min(1.0, base + rng.uniform(-0.1, 0.1))) * maximum)
-            responses.append(_response(uid, instrument, kind, track.key, "pre", pre_score, maximum, created))
+            base = (
+                (ability - 0.15)
+                if kind == "knowledge"
+                else 0.55 + rng.uniform(-0.15, 0.15)
+            )
+            pre_score = round(
+                max(0.0, min(1.0, base + rng.uniform(-0.1, 0.1))) * maximum
+            )
+            responses.append(
+                _response(
+                    uid, instrument, kind, track.key, "pre", pre_score, maximum, created
+                )
+            )
             if done and rng.random() < 0.8:
                 gain = rng.uniform(-0.05, 0.3)
                 post_score = round(min(maximum, pre_score + gain * maximum))
-                responses.append(_response(uid, instrument, kind, track.key, "post", post_score, maximum, when))
+                responses.append(
+                    _response(
+                        uid,
+                        instrument,
+                        kind,
+                        track.key,
+                        "post",
+                        post_score,
+                        maximum,
+                        when,
+                    )
+                )
     attempt_ids = _insert_returning_ids(QuizAttempt, attempts)
-    by_token = {a["idempotency_key"]: aid for a, aid in zip(attempts, attempt_ids, strict=True)}
+    by_token = {
+        a["idempotency_key"]: aid for a, aid in zip(attempts, attempt_ids, strict=True)
+    }
     _insert(
         ModuleCompletion,
         [
-            {"user_id": c["user_id"], "module_key": c["module_key"],
-             "attempt_id": by_token[c["_token"]], "completed_at": c["completed_at"]}
+            {
+                "user_id": c["user_id"],
+                "module_key": c["module_key"],
+                "attempt_id": by_token[c["_token"]],
+                "completed_at": c["completed_at"],
+            }
             for c in completions
         ],
     )
@@ -221,7 +283,9 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
 
     # Workshops: one per 40 trainees, four sessions, about three in four present
     workshops = attendances = 0
-    facilitator = db.session.scalar(select(User.id).where(User.role.in_(("facilitator", "admin"))))
+    facilitator = db.session.scalar(
+        select(User.id).where(User.role.in_(("facilitator", "admin")))
+    )
     if facilitator is not None:
         order = list(zip(ids, people, strict=True))
         rng.shuffle(order)
@@ -230,19 +294,41 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
             day = (now - timedelta(days=rng.randint(0, 700))).date()
             workshop_id = _insert_returning_ids(
                 Workshop,
-                [{"title": f"Workshop {workshops + 1}", "commune_id": commune_id,
-                  "starts_on": day, "ends_on": day + timedelta(days=1), "module_keys": [],
-                  "created_by_id": facilitator}],
+                [
+                    {
+                        "title": f"Workshop {workshops + 1}",
+                        "commune_id": commune_id,
+                        "starts_on": day,
+                        "ends_on": day + timedelta(days=1),
+                        "module_keys": [],
+                        "created_by_id": facilitator,
+                    }
+                ],
             )[0]
             session_ids = _insert_returning_ids(
                 WorkshopSession,
-                [{"workshop_id": workshop_id, "number": n, "held_on": day + timedelta(days=(n - 1) // 2)}
-                 for n in range(1, 5)],
+                [
+                    {
+                        "workshop_id": workshop_id,
+                        "number": n,
+                        "held_on": day + timedelta(days=(n - 1) // 2),
+                    }
+                    for n in range(1, 5)
+                ],
             )
-            _insert(Enrolment, [{"workshop_id": workshop_id, "user_id": uid, "number": n}
-                                for n, (uid, _p) in enumerate(group, start=1)])
-            marks = [{"session_id": sid, "user_id": uid} for sid in session_ids
-                     for uid, _p in group if rng.random() < 0.75]
+            _insert(
+                Enrolment,
+                [
+                    {"workshop_id": workshop_id, "user_id": uid, "number": n}
+                    for n, (uid, _p) in enumerate(group, start=1)
+                ],
+            )
+            marks = [
+                {"session_id": sid, "user_id": uid}
+                for sid in session_ids
+                for uid, _p in group
+                if rng.random() < 0.75
+            ]
             _insert(Attendance, marks)
             workshops += 1
             attendances += len(marks)
@@ -251,60 +337,114 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
     reports = _cmg(rng, ids, people, now, facilitator)
     db.session.commit()
     return Generated(
-        trainees=len(ids), attempts=len(attempts), completions=len(completions),
-        certificates=len(certificates), responses=len(responses), workshops=workshops,
-        attendances=attendances, cmg_reports=reports,
+        trainees=len(ids),
+        attempts=len(attempts),
+        completions=len(completions),
+        certificates=len(certificates),
+        responses=len(responses),
+        workshops=workshops,
+        attendances=attendances,
+        cmg_reports=reports,
     )
 
 
 def _response(uid, instrument, kind, track, phase, score, maximum, when) -> dict:
     return {
-        "user_id": uid, "instrument": instrument, "kind": kind, "track": track,
-        "phase": phase, "answers": {}, "score": float(score), "max_score": float(maximum),
-        "mode": "online", "content_version": "synthetic", "locale": "km", "submitted_at": when,
+        "user_id": uid,
+        "instrument": instrument,
+        "kind": kind,
+        "track": track,
+        "phase": phase,
+        "answers": {},
+        "score": float(score),
+        "max_score": float(maximum),
+        "mode": "online",
+        "content_version": "synthetic",
+        "locale": "km",
+        "submitted_at": when,
     }
 
 
 def _cmg(rng: random.Random, ids, people, now: datetime, decider: int | None) -> int:
-    members = [(uid, p) for uid, p in zip(ids, people, strict=True) if p["_track"] == "cmg"]
+    members = [
+        (uid, p) for uid, p in zip(ids, people, strict=True) if p["_track"] == "cmg"
+    ]
     approved = [m for m in members if rng.random() < 0.25]
     if not approved or decider is None:
         return 0
     case_ids = _insert_returning_ids(
         VettingCase,
-        [{"candidate_id": uid, "criteria_version": "synthetic", "state": "approved",
-          "review_due_on": (now + timedelta(days=rng.randint(-30, 330))).date(),
-          "opened_at": p["created_at"], "updated_at": now} for uid, p in approved],
+        [
+            {
+                "candidate_id": uid,
+                "criteria_version": "synthetic",
+                "state": "approved",
+                "review_due_on": (now + timedelta(days=rng.randint(-30, 330))).date(),
+                "opened_at": p["created_at"],
+                "updated_at": now,
+            }
+            for uid, p in approved
+        ],
     )
-    _insert(Decision, [{"case_id": cid, "outcome": "approve", "reasons": "Synthetic.",
-                        "members_present": "Synthetic", "decided_by_id": decider,
-                        "decided_at": now - timedelta(days=rng.randint(30, 400)),
-                        "criteria_version": "synthetic"} for cid in case_ids])
+    _insert(
+        Decision,
+        [
+            {
+                "case_id": cid,
+                "outcome": "approve",
+                "reasons": "Synthetic.",
+                "members_present": "Synthetic",
+                "decided_by_id": decider,
+                "decided_at": now - timedelta(days=rng.randint(30, 400)),
+                "criteria_version": "synthetic",
+            }
+            for cid in case_ids
+        ],
+    )
     if not db.session.scalar(select(func.count(CommuneGroup.id))):
-        old = _insert_returning_ids(CommuneGroup, [{"name_km": "តំបន់ចាស់", "name_en": "Old areas"},
-                                                   {"name_km": "តំបន់ថ្មី", "name_en": "New areas"}])
+        old = _insert_returning_ids(
+            CommuneGroup,
+            [
+                {"name_km": "តំបន់ចាស់", "name_en": "Old areas"},
+                {"name_km": "តំបន់ថ្មី", "name_en": "New areas"},
+            ],
+        )
         communes = sorted({p["commune_id"] for _uid, p in approved})
-        _insert(CommuneGroupMember, [{"commune_id": cid, "group_id": old[i % 2]}
-                                     for i, cid in enumerate(communes)])
+        _insert(
+            CommuneGroupMember,
+            [
+                {"commune_id": cid, "group_id": old[i % 2]}
+                for i, cid in enumerate(communes)
+            ],
+        )
     rows = []
     for uid, person in approved:
         for back in range(12):
-            month = (now.date().replace(day=1) - timedelta(days=30 * back)).replace(day=1)
+            month = (now.date().replace(day=1) - timedelta(days=30 * back)).replace(
+                day=1
+            )
             men = rng.randint(0, 4)
             split = [rng.randint(0, men) for _ in range(3)]
             stopped = min(men, split[0])
             reduced = min(men - stopped, split[1])
             continuing = min(men - stopped - reduced, split[2])
-            rows.append({
-                "member_id": uid, "commune_id": person["commune_id"], "month": month,
-                "sessions_held": rng.randint(0, 6), "men_counselled": men,
-                "outcome_stopped": stopped, "outcome_reduced": reduced,
-                "outcome_continuing": continuing,
-                "outcome_unknown": men - stopped - reduced - continuing,
-                "reached_campaigns": rng.randint(0, 60), "reached_leaflets": rng.randint(0, 40),
-                "reached_house_visits": rng.randint(0, 15), "submitted_at": now,
-            })
+            rows.append(
+                {
+                    "member_id": uid,
+                    "commune_id": person["commune_id"],
+                    "month": month,
+                    "sessions_held": rng.randint(0, 6),
+                    "men_counselled": men,
+                    "outcome_stopped": stopped,
+                    "outcome_reduced": reduced,
+                    "outcome_continuing": continuing,
+                    "outcome_unknown": men - stopped - reduced - continuing,
+                    "reached_campaigns": rng.randint(0, 60),
+                    "reached_leaflets": rng.randint(0, 40),
+                    "reached_house_visits": rng.randint(0, 15),
+                    "submitted_at": now,
+                }
+            )
     unique = {(r["member_id"], r["month"]): r for r in rows}
     _insert(CmgMonthlyReport, list(unique.values()))
     return len(unique)
-

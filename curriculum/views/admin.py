@@ -46,5 +46,3 @@ def certificate():
         display=certificates.display_code(found.code) if found else "",
         form=form,
     ), (400 if request.method == "POST" and found is None else 200)
-
-

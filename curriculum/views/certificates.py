@@ -19,7 +19,9 @@ bp = Blueprint("certificates", __name__)
 def mine(track: str):
     """Show the trainee's own certificate for a track, ready to print."""
     certificate = certificates.own_certificate(current_user, track) or abort(404)
-    verify_url = url_for("certificates.verify_code", code=certificate.code, _external=True)
+    verify_url = url_for(
+        "certificates.verify_code", code=certificate.code, _external=True
+    )
     return render_template(
         "certificates/certificate.html",
         certificate=certificate,
@@ -37,7 +39,10 @@ def verify():
     form = VerifyForm(request.args)
     if request.args and form.validate():
         return redirect(
-            url_for("certificates.verify_code", code=certificates.normalize_code(form.code.data))
+            url_for(
+                "certificates.verify_code",
+                code=certificates.normalize_code(form.code.data),
+            )
         )
     return render_template("certificates/verify.html", form=form), (
         400 if request.args else 200

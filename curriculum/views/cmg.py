@@ -3,7 +3,6 @@
 from datetime import date
 
 from babel.dates import format_date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,7 +50,13 @@ def report():
             flash(str(ERRORS[exc.code]), "error")
             status = 400
         else:
-            flash(_("Thank you. Your report for %(month)s is saved.", month=_month_label(month)), "info")
+            flash(
+                _(
+                    "Thank you. Your report for %(month)s is saved.",
+                    month=_month_label(month),
+                ),
+                "info",
+            )
             return redirect(url_for("cmg.report"))
     elif form.is_submitted():
         status = 400

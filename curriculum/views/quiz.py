@@ -76,7 +76,9 @@ def take(quiz_key: str):
         answers = posted_answers(quiz)
         if request.form.get("action") == "save":
             quizzes.save_draft(current_user, quiz, answers, form.token.data)
-            flash(_("Your answers are saved. Finish the quiz when you are ready."), "info")
+            flash(
+                _("Your answers are saved. Finish the quiz when you are ready."), "info"
+            )
             return redirect(url_for("quiz.take", quiz_key=quiz.key))
         missing = {key for key, picked in answers.items() if not picked}
         if not missing:
@@ -159,13 +161,18 @@ def measure(instrument: str, phase: str):
     missing: set[str] = set()
     if form.validate_on_submit():
         if attitude:
-            answers = {item.key: request.form.get(f"q-{item.key}", "")[:16] for item in measure.items}
+            answers = {
+                item.key: request.form.get(f"q-{item.key}", "")[:16]
+                for item in measure.items
+            }
             missing = {key for key, value in answers.items() if not value}
         else:
             answers = posted_answers(measure)
             missing = {key for key, picked in answers.items() if not picked}
         if not missing:
-            surveys.submit(current_user, catalog(), offer, answers, locale=current_locale())
+            surveys.submit(
+                current_user, catalog(), offer, answers, locale=current_locale()
+            )
             flash(_("Thank you. Your answers are saved."), "info")
             return redirect(url_for("learn.home"))
         flash(_("Answer every question before you submit."), "error")

@@ -2,7 +2,16 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +21,14 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.forms.reports import COUNT_LABELS, FilterForm
 from curriculum.i18n import current_locale
-from curriculum.models import COUNT_FIELDS, TRACKS, Commune, CommuneGroup, CommuneGroupMember, Province
+from curriculum.models import (
+    COUNT_FIELDS,
+    TRACKS,
+    Commune,
+    CommuneGroup,
+    CommuneGroupMember,
+    Province,
+)
 from curriculum.permissions import can_manage_commune_groups, can_view_reports
 from curriculum.services import audit, reports, spreadsheets
 from curriculum.views.decorators import require
@@ -39,7 +55,9 @@ def _filters() -> tuple[FilterForm, reports.Filters]:
     if province_id is not None:
         communes = list(
             db.session.scalars(
-                select(Commune).where(Commune.province_id == province_id).order_by(Commune.code)
+                select(Commune)
+                .where(Commune.province_id == province_id)
+                .order_by(Commune.code)
             )
         )
     form.commune.choices = [SelectChoice("", _("All communes"))] + [
@@ -92,7 +110,9 @@ def learning():
     """Show matched pre/post knowledge, quiz results and item analysis."""
     form, filters = _filters()
     quizzes = [q for q in catalog().quizzes.values() if q.kind == "module"]
-    chosen = catalog().quiz(request.args.get("quiz", "")) or (quizzes[0] if quizzes else None)
+    chosen = catalog().quiz(request.args.get("quiz", "")) or (
+        quizzes[0] if quizzes else None
+    )
     items, sample = reports.item_analysis(chosen, filters) if chosen else ([], 0)
     return render_template(
         "reports/learning.html",
@@ -152,7 +172,11 @@ def _step_label(key: str) -> str:
     if key == "certified":
         return _("Certified")
     module = catalog().module(key)
-    return _("Passed: %(module)s", module=module.title[current_locale()]) if module else key
+    return (
+        _("Passed: %(module)s", module=module.title[current_locale()])
+        if module
+        else key
+    )
 
 
 def _table(name: str, filters: reports.Filters) -> tuple[list[str], list[list]]:
@@ -162,17 +186,22 @@ def _table(name: str, filters: reports.Filters) -> tuple[list[str], list[list]]:
         data = reports.reach(filters)
         header = [_("Track")] + [_(g.capitalize()) for g in GENDER_ORDER] + [_("Total")]
         rows = [
-            [_track_title(t)] + [data.by_track_gender.get(t, {}).get(g, 0) for g in GENDER_ORDER]
+            [_track_title(t)]
+            + [data.by_track_gender.get(t, {}).get(g, 0) for g in GENDER_ORDER]
             + [sum(data.by_track_gender.get(t, {}).values())]
             for t in TRACKS
         ]
         return header, rows
     if name == "provinces":
         data = reports.reach(filters)
-        return [_("Province"), _("Trainees")], [[p.name(locale), n] for p, n in data.by_province]
+        return [_("Province"), _("Trainees")], [
+            [p.name(locale), n] for p, n in data.by_province
+        ]
     if name == "communes":
         data = reports.reach(filters)
-        return [_("Commune"), _("Trainees")], [[c.name(locale), n] for c, n in data.by_commune]
+        return [_("Commune"), _("Trainees")], [
+            [c.name(locale), n] for c, n in data.by_commune
+        ]
     if name == "months":
         data = reports.reach(filters)
         return [_("Month"), _("New trainees")], [[m, n] for m, n in data.by_month]
@@ -186,34 +215,68 @@ def _table(name: str, filters: reports.Filters) -> tuple[list[str], list[list]]:
         for by in ("track", "province"):
             for c in reports.pre_post(filters, name, by):
                 label = _track_title(c.label) if by == "track" else c.label.name(locale)
-                rows.append([label, c.matched, round(c.pre, 1), round(c.post, 1),
-                             round(c.change, 1), round(c.share_improved, 1)])
-        header = [_("Group"), _("Matched"), _("Before (%)"), _("After (%)"),
-                  _("Change (points)"), _("Improved (%)")]
+                rows.append(
+                    [
+                        label,
+                        c.matched,
+                        round(c.pre, 1),
+                        round(c.post, 1),
+                        round(c.change, 1),
+                        round(c.share_improved, 1),
+                    ]
+                )
+        header = [
+            _("Group"),
+            _("Matched"),
+            _("Before (%)"),
+            _("After (%)"),
+            _("Change (points)"),
+            _("Improved (%)"),
+        ]
         return header, rows
     if name == "quizzes":
-        header = [_("Quiz"), _("Attempts"), _("People"), _("Pass rate (%)"), _("Mean score (%)")]
-        rows = [[s.quiz_key, s.attempts, s.people, round(s.pass_rate, 1), round(s.mean, 1)]
-                for s in reports.quiz_summaries(filters)]
+        header = [
+            _("Quiz"),
+            _("Attempts"),
+            _("People"),
+            _("Pass rate (%)"),
+            _("Mean score (%)"),
+        ]
+        rows = [
+            [s.quiz_key, s.attempts, s.people, round(s.pass_rate, 1), round(s.mean, 1)]
+            for s in reports.quiz_summaries(filters)
+        ]
         return header, rows
     if name == "items":
         quiz = catalog().quiz(request.args.get("quiz", "")) or abort(404)
         items, _n = reports.item_analysis(quiz, filters)
         header = [_("Question"), _("Correct (%)"), _("Discrimination"), _("Answered")]
-        rows = [[i.key, round(i.share_correct, 1), round(i.discrimination, 2), i.answered]
-                for i in items]
+        rows = [
+            [i.key, round(i.share_correct, 1), round(i.discrimination, 2), i.answered]
+            for i in items
+        ]
         return header, rows
     if name in ("cmg", "cmg_communes"):
         data = reports.cmg_activity(filters, "group" if name == "cmg" else "commune")
-        header = [_("Area"), _("Reports"), _("Members")] + [str(COUNT_LABELS[f]) for f in COUNT_FIELDS]
+        header = [_("Area"), _("Reports"), _("Members")] + [
+            str(COUNT_LABELS[f]) for f in COUNT_FIELDS
+        ]
         rows = []
         for a in data:
-            label = _("Communes in no group") if a.label is None else (
-                a.label.name_km if locale == "km" and isinstance(a.label, CommuneGroup)
-                else a.label.name_en if isinstance(a.label, CommuneGroup)
-                else a.label.name(locale)
+            label = (
+                _("Communes in no group")
+                if a.label is None
+                else (
+                    a.label.name_km
+                    if locale == "km" and isinstance(a.label, CommuneGroup)
+                    else a.label.name_en
+                    if isinstance(a.label, CommuneGroup)
+                    else a.label.name(locale)
+                )
             )
-            rows.append([label, a.reports, a.members] + [a.counts[f] for f in COUNT_FIELDS])
+            rows.append(
+                [label, a.reports, a.members] + [a.counts[f] for f in COUNT_FIELDS]
+            )
         return header, rows
     abort(404)
 
@@ -236,7 +299,9 @@ def export(name: str, fmt: str):
     response = make_response(data)
     response.headers["Content-Type"] = mimetype
     stamp = date.today().isoformat()
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{name}-{stamp}.{fmt}"'
+    )
     return response
 
 
@@ -262,15 +327,24 @@ def groups():
                 group, request.form.get("codes", "")[:20000], current_user
             )
             if unknown:
-                flash(_("These codes are not communes: %(codes)s", codes=", ".join(unknown[:20])), "error")
+                flash(
+                    _(
+                        "These codes are not communes: %(codes)s",
+                        codes=", ".join(unknown[:20]),
+                    ),
+                    "error",
+                )
             if found:
                 flash(_("%(n)s communes are in the group now.", n=found), "info")
         return redirect(url_for("reports.groups"))
-    group_rows = list(db.session.scalars(select(CommuneGroup).order_by(CommuneGroup.id)))
+    group_rows = list(
+        db.session.scalars(select(CommuneGroup).order_by(CommuneGroup.id))
+    )
     members = {}
     for member, commune in db.session.execute(
-        select(CommuneGroupMember, Commune).join(Commune, Commune.id == CommuneGroupMember.commune_id)
+        select(CommuneGroupMember, Commune).join(
+            Commune, Commune.id == CommuneGroupMember.commune_id
+        )
     ):
         members.setdefault(member.group_id, []).append(commune)
     return render_template("reports/groups.html", groups=group_rows, members=members)
-
