@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from curriculum import i18n
 from curriculum.config import ROOT, Config, TestConfig
@@ -40,6 +41,11 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config_class = TestConfig if config == "testing" else (config or Config)
     app.config.from_object(config_class(Path(app.instance_path)))
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a proxy the client's address (for login throttling per address) and
+        # the scheme come from the proxy's X-Forwarded-* headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(

@@ -146,3 +146,27 @@ def test_open_redirect_after_sign_in_is_refused(app, client, users):
         data={"username": "trainee", "password": PASSWORD},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_behind_a_trusted_proxy_throttling_counts_the_client_address():
+    from curriculum import config, create_app
+
+    class BehindProxy(config.TestConfig):
+        TRUSTED_PROXIES = 1
+
+    app = create_app(BehindProxy)
+    seen = {}
+
+    @app.route("/whoami-test")
+    def whoami():  # pragma: no cover - registered only for this test
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return ""
+
+    app.test_client().get(
+        "/whoami-test",
+        headers={"X-Forwarded-For": "203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert seen["addr"] == "203.0.113.7"
