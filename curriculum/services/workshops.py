@@ -795,7 +795,14 @@ _GENDER_WORDS = {
     "female": ("female", "f", "woman", "women", "ស្រី", "នារី", "ស្ត្រី", "ភេទស្រី"),
     "male": ("male", "m", "man", "men", "ប្រុស", "បុរស", "ភេទប្រុស"),
     "other": ("other", "ផ្សេង", "ផ្សេងទៀត", "ផ្សេងៗ"),
-    "unspecified": ("unspecified", "not said", "unknown", "មិនបញ្ជាក់", "មិនដឹង"),
+    "unspecified": (
+        "unspecified",
+        "not said",
+        "unknown",
+        "មិនបញ្ជាក់",
+        "មិនបានបញ្ជាក់",
+        "មិនដឹង",
+    ),
 }
 _TRACK_WORDS = {
     "police": (
