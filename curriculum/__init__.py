@@ -3,7 +3,7 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -92,6 +92,14 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from curriculum import cli
 
     cli.register(app)
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No text anyone types contains NUL; PostgreSQL refuses it in text columns.
+        for values in (request.args, request.form):
+            for value in values.values():
+                if "\x00" in value:
+                    abort(400)
 
     @app.after_request
     def _headers(response):
@@ -186,6 +194,14 @@ def _init_errors(app: Flask) -> None:
                 "For your safety, forms expire. Nothing was saved. Go back, reload the "
                 "page and send the form again."
             ),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return page(
+            400,
+            _l("Something in the form cannot be used"),
+            _l("Go back, check what you typed, and send the form again."),
         )
 
     @app.errorhandler(403)
