@@ -90,6 +90,42 @@ def create_user_command(
     click.echo(f"created {user.username} ({user.role})")
 
 
+def _user_or_fail(username: str):
+    from curriculum.models import User
+
+    user = db.session.scalar(
+        select(User).where(User.username == accounts.normalize_username(username))
+    )
+    if user is None:
+        raise click.ClickException(f"no account {username!r}")
+    return user
+
+
+@users_cli.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role_command(username, role):
+    """Give an account another role (its sessions end)."""
+    user = _user_or_fail(username)
+    accounts.change_role(user, role, None)
+    click.echo(f"{user.username} is now {role}; signed out everywhere.")
+
+
+@users_cli.command("password")
+@click.argument("username")
+@click.option("--password", envvar="NEW_USER_PASSWORD", help="Asked for when absent.")
+def reset_password_command(username, password):
+    """Set an account's password (audited; its sessions end)."""
+    user = _user_or_fail(username)
+    if password is None:
+        password = getpass.getpass("New password: ")
+    try:
+        accounts.reset_password(user, password, None)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Password of {user.username} changed; signed out everywhere.")
+
+
 # -- demo --------------------------------------------------------------------
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts exist.")

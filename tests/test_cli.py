@@ -64,3 +64,37 @@ def test_demo_creates_every_role_and_prints_passwords(app):
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "not added" in again.output
     assert runner.invoke(args=["demo"]).exit_code != 0
+
+
+def test_role_change_ends_sessions_and_is_audited(app, users):
+    from curriculum.models import AuditEvent
+
+    before = users["trainee"].session_token
+    result = app.test_cli_runner().invoke(
+        args=["users", "role", "trainee", "facilitator"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.refresh(users["trainee"])
+    assert users["trainee"].role == "facilitator"
+    assert users["trainee"].session_token != before
+    actions = list(db.session.scalars(select(AuditEvent.action)))
+    assert "user.role_change" in actions
+
+
+def test_password_reset_by_command_is_audited_and_ends_sessions(app, users):
+    from curriculum.models import AuditEvent
+    from curriculum.services import accounts
+
+    before = users["trainee"].session_token
+    result = app.test_cli_runner().invoke(
+        args=["users", "password", "trainee", "--password", "brand new password"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.refresh(users["trainee"])
+    assert users["trainee"].session_token != before
+    assert accounts.hasher().verify(
+        users["trainee"].password_hash, "brand new password"
+    )
+    assert "user.password_reset" in list(db.session.scalars(select(AuditEvent.action)))
+    missing = app.test_cli_runner().invoke(args=["users", "role", "nobody", "admin"])
+    assert missing.exit_code != 0 and "no account" in missing.output

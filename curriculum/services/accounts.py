@@ -184,3 +184,26 @@ def sign_out(user: User) -> None:
     """End every session of the user by rotating the session token."""
     user.rotate_session_token()
     db.session.commit()
+
+
+def change_role(user: User, role: str, by: User | None) -> None:
+    """Give a user another role; their sessions end, so the new rights apply at once."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}")
+    old = user.role
+    user.role = role
+    user.rotate_session_token()
+    audit.record(by, "user.role_change", "user", user.id, {"from": old, "to": role})
+    db.session.commit()
+
+
+def reset_password(user: User, new: str, by: User | None) -> None:
+    """Set someone else's password (staff or command line); audited, sessions end."""
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    user.password_hash = hash_password(new)
+    user.rotate_session_token()
+    audit.record(by, "user.password_reset", "user", user.id)
+    db.session.commit()
