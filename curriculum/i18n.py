@@ -68,3 +68,8 @@ def format_day_in(value: datetime | date, locale: str) -> str:
         value = value.astimezone(ZoneInfo(tz)).date()
     text = babel_format_date(value, format="long", locale=Locale.parse(locale))
     return text.translate(KHMER_DIGITS) if locale == "km" else text
+
+
+def local_today() -> date:
+    """Return today's date in Cambodia (the server may run on UTC)."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()

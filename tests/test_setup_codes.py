@@ -1,6 +1,7 @@
 """Setup codes: a first sign-in without email, once, in time, never guessed."""
 
 import hashlib
+import hmac
 import re
 from datetime import timedelta
 
@@ -37,12 +38,17 @@ def start(client, username, code, lang="en"):
     )
 
 
-def test_a_code_is_eight_digits_shown_in_two_groups_and_stored_as_its_hash(newcomer):
+def test_a_code_is_eight_digits_shown_in_two_groups_and_stored_as_a_keyed_hash(
+    app, newcomer
+):
     user, code, _ = newcomer
     assert re.fullmatch(r"\d{8}", code)
     assert setup_codes.display_code("12345678") == "1234 5678"
     row = db.session.scalar(select(SetupCode).where(SetupCode.user_id == user.id))
-    assert row.code_hash == hashlib.sha256(code.encode()).hexdigest()
+    key = app.config["SECRET_KEY"].encode()
+    assert row.code_hash == hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+    # Without the secret key, the stored value says nothing about the code.
+    assert row.code_hash != hashlib.sha256(code.encode()).hexdigest()
     assert row.expires_at - row.created_at == timedelta(days=14)
     # The code itself is nowhere in the database.
     for event in db.session.scalars(select(AuditEvent)):

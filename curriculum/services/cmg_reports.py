@@ -59,9 +59,11 @@ def recent(member: User) -> list[CmgMonthlyReport]:
     )
 
 
-def save_report(member: User, month: date, counts: dict[str, int]) -> CmgMonthlyReport:
+def save_report(
+    member: User, month: date, counts: dict[str, int], today: date | None = None
+) -> CmgMonthlyReport:
     """Save (or correct) a member's report for a month."""
-    if month not in open_months():
+    if month not in open_months(today):
         raise ReportError("month_closed")
     values = {key: int(counts.get(key) or 0) for key in COUNT_FIELDS}
     if any(v < 0 for v in values.values()):
@@ -81,7 +83,7 @@ def save_report(member: User, month: date, counts: dict[str, int]) -> CmgMonthly
         db.session.flush()
     except IntegrityError:  # sent twice at once: update the one that won
         db.session.rollback()
-        return save_report(member, month, counts)
+        return save_report(member, month, counts, today)
     audit.record(
         member,
         "cmg_report.save" if created else "cmg_report.correct",

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from curriculum.forms.reports import COUNT_LABELS, MonthlyReportForm
-from curriculum.i18n import current_locale, khmer_digits
+from curriculum.i18n import current_locale, khmer_digits, local_today
 from curriculum.models import COUNT_FIELDS
 from curriculum.permissions import can_see_own_vetting
 from curriculum.services import cmg_reports, vetting
@@ -37,7 +37,7 @@ def report():
     """Let an approved CMG member send or correct a month's counts."""
     if not vetting.is_member(current_user):
         abort(403)
-    months = cmg_reports.open_months()
+    months = cmg_reports.open_months(local_today())
     form = MonthlyReportForm()
     form.month.choices = [SelectChoice(m.isoformat(), _month_label(m)) for m in months]
     status = 200
@@ -45,7 +45,7 @@ def report():
         month = date.fromisoformat(form.month.data)
         counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
         try:
-            cmg_reports.save_report(current_user, month, counts)
+            cmg_reports.save_report(current_user, month, counts, local_today())
         except cmg_reports.ReportError as exc:
             flash(str(ERRORS[exc.code]), "error")
             status = 400

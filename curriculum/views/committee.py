@@ -1,7 +1,5 @@
 """Vetting committees: the queue, case pages, checks, decisions, concerns, exports."""
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -19,7 +17,7 @@ from flask_login import current_user
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.forms.vetting import CheckForm, ConcernForm, DecisionForm, ExportForm
-from curriculum.i18n import current_locale
+from curriculum.i18n import current_locale, local_today
 from curriculum.models import User
 from curriculum.permissions import (
     can_decide_on_candidate,
@@ -87,14 +85,13 @@ def candidates():
     )
     if commune_id is not None and commune_id not in {c.id for c in communes}:
         commune_id = None
-    queues = vetting.queue(current_user, catalog(), commune_id)
+    queues = vetting.queue(current_user, catalog(), commune_id, today=local_today())
     return render_template(
         "committee/candidates.html",
         queues=queues,
         communes=communes,
         commune_id=commune_id,
         export_form=ExportForm(formdata=None),
-        today=date.today(),
     )
 
 
@@ -159,6 +156,7 @@ def decide(user_id: int):
                 by=current_user,
                 states=states,
                 criteria=criteria,
+                today=local_today(),
             )
         except vetting.VettingError as exc:
             field = {
@@ -166,9 +164,21 @@ def decide(user_id: int):
                 "criteria_not_met": form.override_reason,
             }.get(exc.code, form.reasons)
             field.errors = list(field.errors) + [str(RULE_MESSAGES[exc.code])]
+            flash(
+                _(
+                    "The decision was not recorded: %(why)s",
+                    why=RULE_MESSAGES[exc.code],
+                ),
+                "error",
+            )
         else:
             flash(_("The decision is recorded."), "info")
             return redirect(url_for("committee.candidate", user_id=person.id))
+    if form.errors:
+        flash(
+            _("The decision was not recorded. See the messages below the form."),
+            "error",
+        )
     return _case_page(person, 400, decision_form=form)
 
 

@@ -25,6 +25,9 @@ from curriculum.views.decorators import require
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
 
 STASH = "quiz_stash"  # answers kept in the session when a submission could not be taken
+SITTINGS = (
+    "quiz_sittings"  # the open sitting's token per quiz: a reload is the same sitting
+)
 
 
 def _quiz_or_404(quiz_key: str):
@@ -95,6 +98,9 @@ def take(quiz_key: str):
                 flash(_("You cannot take this quiz again now."), "error")
                 return redirect(url_for("quiz.take", quiz_key=quiz.key))
             session.pop(STASH, None)
+            sittings = dict(session.get(SITTINGS) or {})
+            if sittings.pop(quiz.key, None) is not None:
+                session[SITTINGS] = sittings
             return redirect(url_for("quiz.result", attempt_id=attempt.id))
         flash(_("Answer every question before you submit."), "error")
         status = 400
@@ -109,8 +115,16 @@ def take(quiz_key: str):
             flash(_("Your answers were kept. Check them and submit again."), "info")
         elif draft:
             form.token.data, answers = draft.token, draft.answers
+        else:
+            # A reload keeps the sitting: the same choice order, and the answers the
+            # phone kept (static/quiz.js) come back.
+            form.token.data = (session.get(SITTINGS) or {}).get(quiz.key)
     if not form.token.data:
         form.token.data = quizzes.new_attempt_token()
+    sittings = dict(session.get(SITTINGS) or {})
+    if sittings.get(quiz.key) != form.token.data:
+        sittings[quiz.key] = form.token.data
+        session[SITTINGS] = dict(list(sittings.items())[-20:])
     return render_template(
         "quiz/take.html",
         quiz=quiz,

@@ -1,0 +1,1 @@
+"""Real-browser tests: Chromium drives the application served in a subprocess."""
