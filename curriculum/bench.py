@@ -70,14 +70,34 @@ def _flask(args: list[str], env: dict) -> str:
 
 
 def prepare(env: dict, scale: int) -> None:
-    """Build a fresh database with the demo accounts and `scale` synthetic trainees."""
+    """Build the data set: afresh in the bench SQLite file; elsewhere only if empty.
+
+    A DATABASE_URL of yours is never wiped: when it already holds synthetic trainees
+    they are measured as they are.
+    """
     url = env.get("DATABASE_URL", "")
-    if url.startswith("sqlite:///"):
+    if url.startswith("sqlite:///") and url.endswith("bench.sqlite3"):
         path = Path(url[len("sqlite:///") :])
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     _flask(["db", "upgrade"], env)
+    existing = _synthetic_count(env)
+    if existing:
+        print(f"Using the {existing} synthetic trainees already in the database.")
+        return
     print(_flask(["demo", "--scale", str(scale)], env).strip().splitlines()[-2])
+
+
+def _synthetic_count(env: dict) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_sqlalchemy_url(env["DATABASE_URL"]))
+    with engine.connect() as conn:
+        count = conn.execute(
+            text("SELECT count(*) FROM users WHERE username LIKE 'syn-%'")
+        ).scalar()
+    engine.dispose()
+    return count or 0
 
 
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
@@ -358,7 +378,7 @@ def main() -> None:
     external = os.environ.get("BENCH_URLS", "").split()
     servers = []
     if not external:
-        print(f"Preparing {args.scale} synthetic trainees on {database}...")
+        print(f"Preparing synthetic trainees on {database}...")
         prepare(env, args.scale)
         port = _free_port()
         servers.append(start_gunicorn(env, port, args.workers))
@@ -373,7 +393,7 @@ def main() -> None:
             server.wait()
     report = {
         "database": database,
-        "scale": args.scale,
+        "scale": _synthetic_count(env),
         "cores": os.cpu_count(),
         "workers": args.workers,
         "connections": args.connections,
