@@ -221,6 +221,7 @@ def python_load(base: str, make_request, seconds: int, connections: int) -> dict
     errors = [0]
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
+    finished = [time.perf_counter()]
 
     def worker():
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -235,6 +236,8 @@ def python_load(base: str, make_request, seconds: int, connections: int) -> dict
                     parts.hostname, parts.port, timeout=30
                 )
                 status = 0
+            if status is None:  # nothing left to send (every trainee submitted)
+                break
             mine.append(time.perf_counter() - started)
             if status >= 400 or status == 0:
                 with lock:
