@@ -66,6 +66,9 @@ class Config:
     PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
     HSTS = SESSION_COOKIE_SECURE
 
+    # Report figures are reused for this long by each worker (0: always recomputed).
+    REPORT_CACHE_SECONDS = int(os.environ.get("REPORT_CACHE_SECONDS", "120") or 0)
+
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
 
@@ -112,6 +115,7 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False  # tests/test_csrf.py turns it back on
     SERVER_NAME = "localhost"
+    REPORT_CACHE_SECONDS = 0  # tests change data and look again at once
     # Cheap hashes keep the suite fast; production cost is tested in test_accounts.
     ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 

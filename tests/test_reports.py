@@ -340,3 +340,21 @@ def test_groups_page_creates_and_fills_a_group(app, client, users, places, as_us
     )
     html = client.get("/reports/groups?lang=en").get_data(as_text=True)
     assert places["pursat_a"].code in html
+
+
+def test_report_cache_reuses_a_result_for_the_same_scope_only():
+    calls = []
+
+    def compute(tag):
+        calls.append(tag)
+        return tag
+
+    pursat = reports.Filters(province_id=15)
+    prey_veng = reports.Filters(province_id=14)
+    assert reports.cached(("t", pursat), 60, lambda: compute("a")) == "a"
+    assert reports.cached(("t", pursat), 60, lambda: compute("b")) == "a"  # reused
+    assert (
+        reports.cached(("t", prey_veng), 60, lambda: compute("c")) == "c"
+    )  # own scope
+    assert reports.cached(("t", pursat), 0, lambda: compute("d")) == "d"  # cache off
+    assert calls == ["a", "c", "d"]

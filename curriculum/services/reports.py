@@ -4,9 +4,11 @@ Every function runs a fixed number of queries, whatever the number of trainees, 
 returns plain rows that the pages show as tables and charts and export as files.
 """
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from time import monotonic
 
 from sqlalchemy import Integer, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -35,6 +37,32 @@ from curriculum.models import (
 from curriculum.services import audit, grading
 
 ITEM_SAMPLE = 3000  # item analysis reads at most this many recent attempts of a quiz
+_CACHE: dict[tuple, tuple[float, object]] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 256
+
+
+def cached(key: tuple, seconds: int, compute):
+    """Return compute(), reusing a result computed less than `seconds` ago.
+
+    National figures over 100,000 trainees take a good part of a second on a small
+    PostgreSQL server; trends do not change in two minutes. Each worker keeps its own
+    small cache (no worker needs another's), keyed by the scoped filters, so a
+    committee never sees another scope's figures.
+    """
+    if seconds <= 0:
+        return compute()
+    now = monotonic()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit and now - hit[0] < seconds:
+            return hit[1]
+    value = compute()
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (now, value)
+    return value
 
 
 @dataclass(frozen=True)

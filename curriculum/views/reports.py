@@ -5,6 +5,7 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -88,6 +89,11 @@ def _int(text: str | None) -> int | None:
         return None
 
 
+def _cached(name: str, filters: reports.Filters, compute, *extra):
+    seconds = current_app.config["REPORT_CACHE_SECONDS"]
+    return reports.cached((name, filters, *extra), seconds, compute)
+
+
 @bp.route("/")
 @require(can_view_reports)
 def overview():
@@ -96,9 +102,11 @@ def overview():
     return render_template(
         "reports/overview.html",
         form=form,
-        reach=reports.reach(filters),
-        funnel=reports.funnel(filters, catalog()),
-        workshops=reports.workshop_figures(filters),
+        reach=_cached("reach", filters, lambda: reports.reach(filters)),
+        funnel=_cached("funnel", filters, lambda: reports.funnel(filters, catalog())),
+        workshops=_cached(
+            "workshops", filters, lambda: reports.workshop_figures(filters)
+        ),
         genders=GENDER_ORDER,
         step_label=_step_label,
     )
@@ -113,13 +121,25 @@ def learning():
     chosen = catalog().quiz(request.args.get("quiz", "")) or (
         quizzes[0] if quizzes else None
     )
-    items, sample = reports.item_analysis(chosen, filters) if chosen else ([], 0)
+    items, sample = (
+        _cached(
+            "items", filters, lambda: reports.item_analysis(chosen, filters), chosen.key
+        )
+        if chosen
+        else ([], 0)
+    )
     return render_template(
         "reports/learning.html",
         form=form,
-        by_track=reports.pre_post(filters, "knowledge", "track"),
-        by_province=reports.pre_post(filters, "knowledge", "province"),
-        summaries=reports.quiz_summaries(filters),
+        by_track=_cached(
+            "knowledge-track", filters, lambda: reports.pre_post(filters, "knowledge")
+        ),
+        by_province=_cached(
+            "knowledge-province",
+            filters,
+            lambda: reports.pre_post(filters, "knowledge", "province"),
+        ),
+        summaries=_cached("quizzes", filters, lambda: reports.quiz_summaries(filters)),
         quizzes=quizzes,
         chosen=chosen,
         items=items,
@@ -137,8 +157,14 @@ def attitude():
         "reports/attitude.html",
         form=form,
         survey=catalog().attitude,
-        by_track=reports.pre_post(filters, "attitude", "track"),
-        by_province=reports.pre_post(filters, "attitude", "province"),
+        by_track=_cached(
+            "attitude-track", filters, lambda: reports.pre_post(filters, "attitude")
+        ),
+        by_province=_cached(
+            "attitude-province",
+            filters,
+            lambda: reports.pre_post(filters, "attitude", "province"),
+        ),
     )
 
 
@@ -147,13 +173,17 @@ def attitude():
 def cmg():
     """Show CMG members' monthly reports summed by group of communes and by commune."""
     form, filters = _filters()
-    groups = reports.cmg_activity(filters, "group")
+    groups = _cached(
+        "cmg-group", filters, lambda: reports.cmg_activity(filters, "group")
+    )
     return render_template(
         "reports/cmg.html",
         form=form,
         groups=groups,
         total=reports.activity_total(groups),
-        communes=reports.cmg_activity(filters, "commune"),
+        communes=_cached(
+            "cmg-commune", filters, lambda: reports.cmg_activity(filters, "commune")
+        ),
         fields=COUNT_FIELDS,
         labels=COUNT_LABELS,
     )
