@@ -12,6 +12,7 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.i18n import local_today
 from curriculum.models import (
+    Commune,
     Attendance,
     AuditEvent,
     Decision,
@@ -485,3 +486,41 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_a_short_month():
     assert vetting.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert vetting.add_months(date(2026, 11, 28), 12) == date(2027, 11, 28)
     assert vetting.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+
+
+def _statements(client, path):
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*args):
+        seen.append(1)
+
+    db.session.expunge_all()  # nothing cached from the setup may hide a query per row
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_queue_runs_the_same_queries_for_3_or_30_candidates(
+    app, client, users, places, as_user
+):
+    from curriculum.services import geography
+
+    as_user(users["committee"])
+    extra = [
+        geography.upsert_commune(f"1501{n:02d}", f"ឃុំ {n}", f"C{n}").id
+        for n in range(3, 30)
+    ]
+    db.session.commit()
+    for i in range(2):
+        make_user(f"few{i}", tracks=["cmg"], commune=places["pursat_b"])
+    few = _statements(client, "/committee/")
+    for i, commune_id in enumerate(extra):
+        make_user(
+            f"many{i}", tracks=["cmg"], commune=db.session.get(Commune, commune_id)
+        )
+    assert _statements(client, "/committee/") == few

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from curriculum.content.model import Catalog, Criterion, VettingCriteria
 from curriculum.extensions import db
@@ -346,6 +347,8 @@ def _scoped_candidates(staff: User, commune_id: int | None = None):
         select(User)
         .join(UserTrack, UserTrack.user_id == User.id)
         .outerjoin(Commune, Commune.id == User.commune_id)
+        # The commune comes with the row, so a list of 200 candidates is one query.
+        .options(contains_eager(User.commune))
         .where(UserTrack.track == CMG_TRACK, User.role == "trainee")
         .order_by(User.display_name, User.id)
     )
