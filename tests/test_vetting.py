@@ -12,9 +12,9 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.i18n import local_today
 from curriculum.models import (
-    Commune,
     Attendance,
     AuditEvent,
+    Commune,
     Decision,
     VettingCase,
     Workshop,
