@@ -214,3 +214,30 @@ def test_locked_module_is_shown_without_a_link(app, client, users, as_user):
     assert locked, "the path should start with locked modules"
     html = client.get("/learn/").get_data(as_text=True)
     assert f'href="/learn/{locked[0].module.key}"' not in html
+
+
+def test_a_quiz_opens_only_when_its_prerequisites_are_passed(
+    app, client, users, as_user
+):
+    locked = next(m for m in catalog().modules if m.prerequisites)
+    as_user(users["trainee"])
+    page = client.get(f"/quiz/{locked.quiz_key}?lang=en").get_data(as_text=True)
+    assert "This quiz opens when you have passed these modules" in page
+    assert 'name="token"' not in page
+    quiz = catalog().quiz(locked.quiz_key)
+    answers = {f"q-{q.key}": sorted(q.correct) for q in quiz.questions}
+    refused = client.post(f"/quiz/{locked.quiz_key}", data=answers | {"token": "t"})
+    assert refused.status_code == 403
+    for key in locked.prerequisites:
+        earlier = catalog().quiz(catalog().module(key).quiz_key)
+        right = {q.key: sorted(q.correct) for q in earlier.questions}
+        quizzes.submit_attempt(
+            users["trainee"],
+            earlier,
+            right,
+            token=quizzes.new_attempt_token(),
+            locale="km",
+        )
+    assert 'name="token"' in client.get(f"/quiz/{locked.quiz_key}").get_data(
+        as_text=True
+    )

@@ -66,6 +66,14 @@ def completed_modules(user_id: int) -> set[str]:
     )
 
 
+def missing_prerequisites(user: User, module: Module) -> list[str]:
+    """Return the prerequisites of a module the user has not passed yet, in order."""
+    if not module.prerequisites:
+        return []
+    done = completed_modules(user.id)
+    return [key for key in module.prerequisites if key not in done]
+
+
 @dataclass(frozen=True)
 class ModuleState:
     """One module on a trainee's path and how far the trainee is."""

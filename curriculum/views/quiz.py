@@ -19,7 +19,7 @@ from curriculum.extensions import login_manager
 from curriculum.forms.quiz import QuizForm
 from curriculum.i18n import current_locale
 from curriculum.permissions import can_learn
-from curriculum.services import grading, quizzes, surveys
+from curriculum.services import grading, progress, quizzes, surveys
 from curriculum.views.decorators import require
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
@@ -71,6 +71,13 @@ def take(quiz_key: str):
         abort(403)
     quiz = _quiz_or_404(quiz_key)
     module = catalog().module(quiz.module_key)
+    locked = progress.missing_prerequisites(current_user, module)
+    if locked:
+        return render_template(
+            "quiz/locked.html",
+            module=module,
+            locked=[catalog().module(key) for key in locked],
+        ), (403 if request.method == "POST" else 200)
     form = QuizForm()
     answers: dict[str, list[str]] = {}
     missing: set[str] = set()
