@@ -66,12 +66,14 @@ def completed_modules(user_id: int) -> set[str]:
     )
 
 
-def missing_prerequisites(user: User, module: Module) -> list[str]:
+def unmet(module: Module, done: set[str]) -> tuple[str, ...]:
+    """Return a module's prerequisites not among the passed modules, in order."""
+    return tuple(key for key in module.prerequisites if key not in done)
+
+
+def missing_prerequisites(user: User, module: Module) -> tuple[str, ...]:
     """Return the prerequisites of a module the user has not passed yet, in order."""
-    if not module.prerequisites:
-        return []
-    done = completed_modules(user.id)
-    return [key for key in module.prerequisites if key not in done]
+    return unmet(module, completed_modules(user.id)) if module.prerequisites else ()
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def path_for(user: User, catalog: Catalog) -> list[ModuleState]:
     )
     states = []
     for module, required in modules:
-        missing = tuple(p for p in module.prerequisites if p not in done)
+        missing = unmet(module, done)
         n_read = read.get(module.key, 0)
         n_attempts = attempts.get(module.quiz_key, 0)
         if module.key in done:
