@@ -159,6 +159,7 @@ def _init_templates(app: Flask) -> None:
         catalog_module=lambda key: app.extensions["catalog"].module(key),
         catalog_track=lambda key: app.extensions["catalog"].track(key),
         catalog_tracks=lambda: app.extensions["catalog"].tracks,
+        track_title=i18n.track_title,
         LOCALES=i18n.LOCALES,
         asset_url=asset_url,
         permissions=permissions,

@@ -9,10 +9,11 @@ from flask import current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from curriculum.khmer import TO_KHMER_DIGITS as KHMER_DIGITS
+
 LOCALES = {"km": "ខ្មែរ", "en": "English"}
 DEFAULT_LOCALE = "km"
 COOKIE = "lang"
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def explicit_locale() -> str | None:
@@ -73,3 +74,9 @@ def format_day_in(value: datetime | date, locale: str) -> str:
 def local_today() -> date:
     """Return today's date in Cambodia (the server may run on UTC)."""
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def track_title(key: str) -> str:
+    """Return a track's title in the page's language (the key if no such track)."""
+    track = current_app.extensions["catalog"].track(key)
+    return track.title[current_locale()] if track else key

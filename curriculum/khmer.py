@@ -15,7 +15,9 @@ COENG = "\u17d2"
 
 _INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE))
 _WHITESPACE = re.compile(r"\s+")
-_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+# Khmer digits, both ways: the one table of the project.
+TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+TO_ASCII_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 _KHMER_PUNCTUATION = frozenset(chr(code) for code in range(0x17D4, 0x17DB))
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 # The two-part vowels that Unicode's Khmer block says not to type as their parts.
@@ -46,9 +48,22 @@ def name_key(text: str) -> str:
     return "".join(ch for ch in key if not _is_space_or_punctuation(ch))
 
 
+def ascii_digits(text: str | None) -> str:
+    """Return the text with Khmer digits written as ASCII digits."""
+    return (text or "").translate(TO_ASCII_DIGITS)
+
+
+def parse_int(text: str | None, max_digits: int = 8) -> int | None:
+    """Return the whole number typed (Khmer or ASCII digits), or None if it is not one."""
+    digits = ascii_digits(text).strip()
+    if digits.isascii() and digits.isdigit() and len(digits) <= max_digits:
+        return int(digits)
+    return None
+
+
 def phone_key(text: str) -> str:
     """Return a phone number's digits in national form (a leading 0, not +855)."""
-    digits = "".join(ch for ch in text.translate(_KHMER_DIGITS) if "0" <= ch <= "9")
+    digits = "".join(ch for ch in text.translate(TO_ASCII_DIGITS) if "0" <= ch <= "9")
     if digits.startswith("00855"):
         digits = digits[2:]
     # A national number starts with its trunk 0, so a leading 855 is the country code.

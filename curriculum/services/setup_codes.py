@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from curriculum.extensions import db
+from curriculum.khmer import TO_ASCII_DIGITS
 from curriculum.models import LoginAttempt, SetupCode, User
 from curriculum.models.base import utcnow
 from curriculum.services import accounts, audit
@@ -25,7 +26,6 @@ CODE_DIGITS = 8
 LIFETIME = timedelta(days=14)
 MIN_PIN_LENGTH = 6
 MAX_SECRET_LENGTH = 256
-_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 _SEPARATORS = re.compile(r"[\s\-.·]+")
 
 
@@ -45,7 +45,7 @@ def display_code(code: str) -> str:
 
 def normalize_code(typed: str) -> str:
     """Return the digits of a typed code (Khmer digits and spaces accepted), or ''."""
-    text = _SEPARATORS.sub("", (typed or "").translate(_KHMER_DIGITS))
+    text = _SEPARATORS.sub("", (typed or "").translate(TO_ASCII_DIGITS))
     return text if re.fullmatch(r"[0-9]+", text) else ""
 
 
@@ -61,7 +61,7 @@ def code_hash(code: str) -> str:
 
 def normalize_pin(typed: str) -> str:
     """Return a typed PIN with Khmer digits as ASCII digits and no spaces."""
-    return re.sub(r"\s+", "", (typed or "").translate(_KHMER_DIGITS))
+    return re.sub(r"\s+", "", (typed or "").translate(TO_ASCII_DIGITS))
 
 
 def pin_problem(pin: str) -> str | None:
