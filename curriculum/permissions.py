@@ -5,7 +5,9 @@ object outside the user's scope is reported as not found (404), so that its exis
 not revealed.
 """
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, select, true
 
 from curriculum.extensions import db
 from curriculum.models import User, Workshop, WorkshopFacilitator
@@ -33,15 +35,62 @@ def can_see_content_status(user: User) -> bool:
     return is_admin(user)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The places a staff member may see: all of them, one commune, one province, none."""
+
+    everywhere: bool = False
+    province_id: int | None = None
+    commune_id: int | None = None
+
+
+def scope_of(staff: User) -> Scope:
+    """Return the places a staff member may see (the one statement of the scope rule).
+
+    An admin sees everything; a committee member or facilitator with a commune sees that
+    commune; with only a province, that province; with neither, nothing.
+    """
+    if staff.role == "admin":
+        return Scope(everywhere=True)
+    if staff.commune_id is not None:
+        return Scope(province_id=staff.province_id, commune_id=staff.commune_id)
+    if staff.province_id is not None:
+        return Scope(province_id=staff.province_id)
+    return Scope()
+
+
 def in_scope(staff: User, province_id: int | None, commune_id: int | None) -> bool:
     """Return True when a place lies within a staff member's province or commune."""
-    if staff.role == "admin":
+    scope = scope_of(staff)
+    if scope.everywhere:
         return True
-    if staff.commune_id is not None:
-        return commune_id is not None and commune_id == staff.commune_id
-    if staff.province_id is not None:
-        return province_id is not None and province_id == staff.province_id
+    if scope.commune_id is not None:
+        return commune_id is not None and commune_id == scope.commune_id
+    if scope.province_id is not None:
+        return province_id is not None and province_id == scope.province_id
     return False
+
+
+def scope_filter(staff: User, province_column, commune_column) -> ColumnElement[bool]:
+    """Return the SQL condition that keeps the rows `in_scope` keeps.
+
+    `province_column` and `commune_column` say where a row's place is; the same rule as
+    `in_scope`, so a list and the page behind each row always agree.
+    """
+    scope = scope_of(staff)
+    if scope.everywhere:
+        return true()
+    if scope.commune_id is not None:
+        return commune_column == scope.commune_id
+    if scope.province_id is not None:
+        return province_column == scope.province_id
+    return false()
+
+
+def province_visible(staff: User, province_id: int) -> bool:
+    """Return True when a province may be offered in a staff member's filters."""
+    scope = scope_of(staff)
+    return scope.everywhere or province_id == scope.province_id
 
 
 def is_candidate(person: User) -> bool:

@@ -1,6 +1,5 @@
 """Fixtures: an app on the real content, a clean database per test, factories."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,8 @@ from sqlalchemy import text
 
 from curriculum import create_app
 from curriculum.extensions import db
-from curriculum.services import accounts, geography
-
-PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
+from curriculum.services import geography
+from tests.factories import PASSWORD, login, make_user, require_all  # noqa: F401
 
 
 def _reset_database(app) -> None:
@@ -95,29 +93,6 @@ def places(app):
     return {"pursat_a": pursat_a, "pursat_b": pursat_b, "prey_veng": prey_veng}
 
 
-def make_user(
-    username: str,
-    role: str = "trainee",
-    tracks=(),
-    commune=None,
-    scope=None,
-    password: str = PASSWORD,
-    locale=None,
-):
-    """Create an account; scope='province' gives staff the commune's whole province."""
-    return accounts.create_user(
-        username=username,
-        display_name=f"ឈ្មោះ {username}",
-        latin_name=username.title(),
-        role=role,
-        tracks=list(tracks),
-        password=password,
-        province_id=commune.province_id if commune else None,
-        commune_id=commune.id if commune and scope != "province" else None,
-        locale=locale,
-    )
-
-
 @pytest.fixture()
 def users(app, places):
     """One account of every role, scoped to Pursat where it matters."""
@@ -134,11 +109,6 @@ def users(app, places):
     }
 
 
-def login(client, username: str, password: str = PASSWORD):
-    """Sign in through the real form."""
-    return client.post("/login", data={"username": username, "password": password})
-
-
 @pytest.fixture()
 def as_user(client):
     """Return a function that signs the client in as a username."""
@@ -149,8 +119,3 @@ def as_user(client):
         return client
 
     return _login
-
-
-def require_all() -> bool:
-    """Return True when skips for missing tools must fail instead (set by CI)."""
-    return os.environ.get("REQUIRE_ALL_TESTS") == "1"

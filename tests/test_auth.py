@@ -7,7 +7,7 @@ from curriculum.config import Config
 from curriculum.extensions import db
 from curriculum.models import LoginAttempt, User
 from curriculum.services import accounts
-from tests.conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 
 
 def test_sign_in_with_username_and_password(app, client, users):

@@ -6,7 +6,7 @@ import pytest
 
 from curriculum.extensions import db
 from curriculum.services import backup
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def test_backup_copies_every_row_and_passes_an_integrity_check(app, tmp_path):

@@ -8,7 +8,7 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.models import ModuleCompletion, QuizAttempt, User
 from curriculum.services import quizzes
-from tests.conftest import make_user
+from tests.factories import make_user
 
 THREADS = 8
 

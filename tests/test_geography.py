@@ -12,7 +12,7 @@ from curriculum.extensions import db
 from curriculum.models import AuditEvent, Commune, District, Province
 from curriculum.services import geography
 from curriculum.services.geography import GazetteerError, ImportResult, import_gazetteer
-from tests.conftest import require_all
+from tests.factories import require_all
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "gazetteer"
 REAL_GAZETTEER = Path(__file__).resolve().parents[2] / "shared" / "data" / "gazetteer"

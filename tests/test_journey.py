@@ -8,7 +8,7 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.models import Certificate, SurveyResponse
 from curriculum.services import certificates, grading, progress, quizzes, surveys
-from tests.conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 
 
 def pass_track(user, track="police"):

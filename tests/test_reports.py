@@ -16,7 +16,7 @@ from curriculum.models import (
     WorkshopSession,
 )
 from curriculum.services import cmg_reports, quizzes, reports, synthetic
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def pass_module(user, key, wrong=0):

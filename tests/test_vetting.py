@@ -21,7 +21,7 @@ from curriculum.models import (
     WorkshopSession,
 )
 from curriculum.services import quizzes, vetting
-from tests.conftest import make_user
+from tests.factories import make_user
 
 NOTE = "Village chief Sokha and the monk at Wat Boeng vouched for him on 3 May."
 

@@ -34,6 +34,7 @@ from curriculum.models import (
     Workshop,
     WorkshopSession,
 )
+from curriculum.permissions import scope_of
 from curriculum.services import audit, grading
 
 ITEM_SAMPLE = 3000  # item analysis reads at most this many recent attempts of a quiz
@@ -85,14 +86,16 @@ class Filters:
 
 
 def scoped(filters: Filters, user: User) -> Filters:
-    """Narrow filters to the user's scope: committees see their province or commune."""
-    if user.role == "admin":
+    """Narrow filters to the user's scope (permissions.scope_of): committees see theirs."""
+    scope = scope_of(user)
+    if scope.everywhere:
         return filters
-    if user.commune_id is not None:
+    if scope.commune_id is not None:
         return replace(
-            filters, province_id=user.province_id, commune_id=user.commune_id
+            filters, province_id=scope.province_id, commune_id=scope.commune_id
         )
-    return replace(filters, province_id=user.province_id or -1)
+    # No province in scope: a province id that no place has, so nothing is counted.
+    return replace(filters, province_id=scope.province_id or -1)
 
 
 def _period(column, filters: Filters) -> list:

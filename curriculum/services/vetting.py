@@ -27,7 +27,7 @@ from curriculum.models import (
     VettingCase,
 )
 from curriculum.models.base import utcnow
-from curriculum.permissions import in_scope
+from curriculum.permissions import scope_filter
 from curriculum.services import audit
 
 CMG_TRACK = "cmg"
@@ -350,15 +350,16 @@ def _scoped_candidates(staff: User, commune_id: int | None = None):
         # The commune comes with the row, so a list of 200 candidates is one query.
         .options(contains_eager(User.commune))
         .where(UserTrack.track == CMG_TRACK, User.role == "trainee")
+        # A candidate's province is his commune's, or the one on his account.
+        .where(
+            scope_filter(
+                staff,
+                func.coalesce(Commune.province_id, User.province_id),
+                User.commune_id,
+            )
+        )
         .order_by(User.display_name, User.id)
     )
-    if staff.role != "admin":
-        if staff.commune_id is not None:
-            query = query.where(User.commune_id == staff.commune_id)
-        elif staff.province_id is not None:
-            query = query.where(Commune.province_id == staff.province_id)
-        else:
-            return query.where(False)
     if commune_id is not None:
         query = query.where(User.commune_id == commune_id)
     return query
@@ -366,15 +367,7 @@ def _scoped_candidates(staff: User, commune_id: int | None = None):
 
 def candidates_in_scope(staff: User, commune_id: int | None = None) -> list[User]:
     """Return the CMG candidates whose commune or province lies in the staff's scope."""
-    people = list(db.session.scalars(_scoped_candidates(staff, commune_id)))
-    # The query narrows; the predicate is the policy, and both must agree.
-    return [
-        p
-        for p in people
-        if in_scope(
-            staff, p.commune.province_id if p.commune else p.province_id, p.commune_id
-        )
-    ]
+    return list(db.session.scalars(_scoped_candidates(staff, commune_id)))
 
 
 QUEUES = ("ready", "missing", "review", "suspended", "approved", "rejected")

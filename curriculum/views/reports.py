@@ -30,7 +30,11 @@ from curriculum.models import (
     CommuneGroupMember,
     Province,
 )
-from curriculum.permissions import can_manage_commune_groups, can_view_reports
+from curriculum.permissions import (
+    can_manage_commune_groups,
+    can_view_reports,
+    province_visible,
+)
 from curriculum.services import audit, reports, spreadsheets
 from curriculum.views.decorators import require
 
@@ -44,8 +48,7 @@ def _filters() -> tuple[FilterForm, reports.Filters]:
     form = FilterForm(request.args)
     locale = current_locale()
     provinces = list(db.session.scalars(select(Province).order_by(Province.code)))
-    if current_user.role != "admin":
-        provinces = [p for p in provinces if p.id == current_user.province_id]
+    provinces = [p for p in provinces if province_visible(current_user, p.id)]
     form.province.choices = [SelectChoice("", _("All provinces"))] + [
         SelectChoice(str(p.id), p.name(locale)) for p in provinces
     ]

@@ -33,7 +33,7 @@ from curriculum.config import Config
 from curriculum.content import load_catalog, term_anchor
 from curriculum.i18n import KHMER_DIGITS
 from curriculum.translation_catalog import LOCALES, Paths, compile_all
-from tests.conftest import require_all
+from tests.factories import require_all
 
 ROOT = Config.ROOT
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
