@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from curriculum.content import catalog
 from curriculum.extensions import db
+from curriculum.i18n import local_today
 from curriculum.models import (
     Attendance,
     CmgMonthlyReport,
@@ -100,15 +101,17 @@ def test_funnel_counts_each_step_of_the_police_path(app, people, places):
     assert steps["certified"] == 1
     # The question the programme asks: police in Pursat who finished the track this year.
     year = reports.Filters(
-        start=date(date.today().year, 1, 1),
-        end=date.today(),
+        start=date(local_today().year, 1, 1),
+        end=local_today(),
         province_id=places["pursat_a"].province_id,
         track="police",
     )
     assert {s.key: s.count for s in reports.funnel(year, catalog())["police"]}[
         "certified"
     ] == 1
-    last_year = reports.Filters(end=date(date.today().year - 1, 12, 31), track="police")
+    last_year = reports.Filters(
+        end=date(local_today().year - 1, 12, 31), track="police"
+    )
     assert {s.key: s.count for s in reports.funnel(last_year, catalog())["police"]}[
         "certified"
     ] == 0
@@ -161,15 +164,15 @@ def test_workshop_figures(app, people, places, users):
     workshop = Workshop(
         title="W",
         commune_id=places["pursat_a"].id,
-        starts_on=date.today(),
-        ends_on=date.today(),
+        starts_on=local_today(),
+        ends_on=local_today(),
         module_keys=[],
         created_by_id=users["facilitator"].id,
     )
     db.session.add(workshop)
     db.session.flush()
     sessions = [
-        WorkshopSession(workshop_id=workshop.id, number=n, held_on=date.today())
+        WorkshopSession(workshop_id=workshop.id, number=n, held_on=local_today())
         for n in (1, 2)
     ]
     db.session.add_all(sessions)
@@ -202,7 +205,7 @@ def test_cmg_activity_sums_by_group_like_the_programme_table(
     new = reports.create_group("តំបន់ថ្មី", "New areas", users["admin"])
     reports.assign_communes(old, places["pursat_a"].code, users["admin"])
     reports.assign_communes(new, f"{places['prey_veng'].code} 999999", users["admin"])
-    month = date.today().replace(day=1)
+    month = local_today().replace(day=1)
     a = make_user("a", tracks=["cmg"], commune=places["pursat_a"])
     b = make_user("b", tracks=["cmg"], commune=places["prey_veng"])
     cmg_reports.save_report(
@@ -243,17 +246,17 @@ def test_monthly_report_refuses_outcomes_beyond_the_men_counselled(app, places):
     with pytest.raises(cmg_reports.ReportError):
         cmg_reports.save_report(
             member,
-            date.today().replace(day=1),
+            local_today().replace(day=1),
             {"men_counselled": 1, "outcome_stopped": 2},
         )
-    old = date.today().replace(day=1) - timedelta(days=200)
+    old = local_today().replace(day=1) - timedelta(days=200)
     with pytest.raises(cmg_reports.ReportError):
         cmg_reports.save_report(member, old.replace(day=1), {"men_counselled": 1})
 
 
 def test_a_member_corrects_his_month_without_a_second_row(app, places):
     member = make_user("m", tracks=["cmg"], commune=places["pursat_a"])
-    month = date.today().replace(day=1)
+    month = local_today().replace(day=1)
     cmg_reports.save_report(member, month, {"men_counselled": 2})
     cmg_reports.save_report(member, month, {"men_counselled": 3})
     assert db.session.query(CmgMonthlyReport).count() == 1

@@ -47,8 +47,8 @@ def attend(user, commune, sessions: int, facilitator):
     workshop = Workshop(
         title="Workshop",
         commune_id=commune.id,
-        starts_on=date.today(),
-        ends_on=date.today(),
+        starts_on=local_today(),
+        ends_on=local_today(),
         module_keys=[],
         created_by_id=facilitator.id,
     )
@@ -56,7 +56,7 @@ def attend(user, commune, sessions: int, facilitator):
     db.session.flush()
     for number in range(1, sessions + 1):
         session = WorkshopSession(
-            workshop_id=workshop.id, number=number, held_on=date.today()
+            workshop_id=workshop.id, number=number, held_on=local_today()
         )
         db.session.add(session)
         db.session.flush()
@@ -281,7 +281,7 @@ def test_queue_sorts_ready_missing_and_due_for_review(app, users, places):
     missing = make_user("missing", tracks=["cmg"], commune=places["pursat_b"])
     due = make_user("due", tracks=["cmg"], commune=places["pursat_a"])
     case = vetting.open_case(due, catalog().vetting, users["committee"])
-    case.state, case.review_due_on = "approved", date.today() - timedelta(days=1)
+    case.state, case.review_due_on = "approved", local_today() - timedelta(days=1)
     db.session.commit()
     queues = vetting.queue(users["committee"], catalog())
     assert [r.person.id for r in queues["ready"]] == [ready.id]

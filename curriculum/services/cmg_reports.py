@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from curriculum.extensions import db
+from curriculum.i18n import local_today
 from curriculum.models import COUNT_FIELDS, CmgMonthlyReport, User
 from curriculum.models.base import utcnow
 from curriculum.services import audit
@@ -29,7 +30,7 @@ class ReportError(ValueError):
 
 def open_months(today: date | None = None) -> list[date]:
     """Return the first days of the months a member may report, newest first."""
-    today = today or date.today()
+    today = today or local_today()
     months = []
     year, month = today.year, today.month
     for _ in range(MONTHS_OPEN):

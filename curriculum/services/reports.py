@@ -632,3 +632,9 @@ def assign_communes(group: CommuneGroup, codes: str, by: User) -> tuple[int, lis
     )
     db.session.commit()
     return len(communes), unknown
+
+
+def record_export(by: User, name: str, fmt: str) -> None:
+    """Audit a download of a report table."""
+    audit.record(by, "report.export", "report", name, {"format": fmt})
+    db.session.commit()

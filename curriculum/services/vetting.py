@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 
 from curriculum.content.model import Catalog, Criterion, VettingCriteria
 from curriculum.extensions import db
+from curriculum.i18n import local_today
 from curriculum.models import (
     Attendance,
     Commune,
@@ -229,7 +230,7 @@ def decide(
     today: date | None = None,
 ) -> Decision:
     """Record a decision; approval needs every criterion met or a written override."""
-    today = today or date.today()
+    today = today or local_today()
     reasons, members_present = reasons.strip(), members_present.strip()
     missing, override_reason = missing.strip(), override_reason.strip()
     if outcome not in ("approve", "defer", "reject"):
@@ -395,7 +396,7 @@ def queue(
     today: date | None = None,
 ) -> dict[str, list[QueueRow]]:
     """Sort the candidates in scope into the committee's queues, in a fixed few queries."""
-    today = today or date.today()
+    today = today or local_today()
     people = candidates_in_scope(staff, commune_id)
     ids = [p.id for p in people]
     cases = (
@@ -454,3 +455,28 @@ def approved_members(staff: User) -> list[tuple[User, VettingCase, date | None]]
         when = approved_on.get(case.id)
         rows.append((people[case.candidate_id], case, when.date() if when else None))
     return sorted(rows, key=lambda r: r[0].display_name)
+
+
+# -- audit of what was seen --------------------------------------------------
+def record_case_view(case: VettingCase, by: User) -> None:
+    """Audit that a committee member or admin opened a case (every view is logged)."""
+    audit.record(by, "case.view", "case", case.id)
+    db.session.commit()
+
+
+def record_case_export(case: VettingCase, by: User, fmt: str) -> None:
+    """Audit a deliberate download of one case with its notes."""
+    audit.record(by, "case.export", "case", case.id, {"format": fmt})
+    db.session.commit()
+
+
+def record_members_export(by: User, fmt: str, rows: int) -> None:
+    """Audit a download of the approved members in the staff member's scope."""
+    audit.record(
+        by,
+        "members.export",
+        "scope",
+        by.province_id or "all",
+        {"format": fmt, "rows": rows},
+    )
+    db.session.commit()

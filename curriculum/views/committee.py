@@ -24,7 +24,7 @@ from curriculum.permissions import (
     can_use_committee_pages,
     can_view_candidate,
 )
-from curriculum.services import audit, spreadsheets, vetting
+from curriculum.services import spreadsheets, vetting
 from curriculum.views.decorators import require
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
@@ -55,8 +55,7 @@ def _case_page(person: User, status: int = 200, **forms):
     case = vetting.open_case(person, criteria, current_user)
     facts = vetting.load_facts([person.id], [case.id])
     states = vetting.criteria_states(person, case, catalog(), facts)
-    audit.record(current_user, "case.view", "case", case.id)
-    db.session.commit()
+    vetting.record_case_view(case, current_user)
     return render_template(
         "committee/candidate.html",
         person=person,
@@ -268,10 +267,7 @@ def export_case(user_id: int):
             ]
         )
     rows.sort(key=lambda r: r[0])
-    audit.record(
-        current_user, "case.export", "case", case.id, {"format": form.format.data}
-    )
-    db.session.commit()
+    vetting.record_case_export(case, current_user, form.format.data)
     data = _table(form.format.data, header, rows, "case")
     return _download(data, f"case-{case.id}.{form.format.data}", form.format.data)
 
@@ -305,13 +301,6 @@ def export_members():
                 case.review_due_on.isoformat() if case.review_due_on else "",
             ]
         )
-    audit.record(
-        current_user,
-        "members.export",
-        "scope",
-        current_user.province_id or "all",
-        {"format": form.format.data, "rows": len(rows)},
-    )
-    db.session.commit()
+    vetting.record_members_export(current_user, form.format.data, len(rows))
     data = _table(form.format.data, header, rows, "members")
     return _download(data, f"cmg-members.{form.format.data}", form.format.data)

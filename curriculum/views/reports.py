@@ -1,7 +1,5 @@
 """Monitoring and evaluation pages for programme staff and committees, with exports."""
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +19,7 @@ from wtforms import SelectChoice
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.forms.reports import COUNT_LABELS, FilterForm
-from curriculum.i18n import current_locale
+from curriculum.i18n import current_locale, local_today
 from curriculum.models import (
     COUNT_FIELDS,
     TRACKS,
@@ -35,7 +33,7 @@ from curriculum.permissions import (
     can_view_reports,
     province_visible,
 )
-from curriculum.services import audit, reports, spreadsheets
+from curriculum.services import reports, spreadsheets
 from curriculum.views.decorators import require
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -322,8 +320,7 @@ def export(name: str, fmt: str):
         abort(404)
     _form, filters = _filters()
     header, rows = _table(name, filters)
-    audit.record(current_user, "report.export", "report", name, {"format": fmt})
-    db.session.commit()
+    reports.record_export(current_user, name, fmt)
     if fmt == "csv":
         data, mimetype = spreadsheets.write_csv(header, rows), "text/csv; charset=utf-8"
     else:
@@ -331,7 +328,7 @@ def export(name: str, fmt: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = make_response(data)
     response.headers["Content-Type"] = mimetype
-    stamp = date.today().isoformat()
+    stamp = local_today().isoformat()
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{name}-{stamp}.{fmt}"'
     )
