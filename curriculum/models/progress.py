@@ -30,7 +30,22 @@ class LessonView(db.Model):
         return f"<LessonView {self.user_id} {self.module_key}/{self.lesson_key}>"
 
 
-class QuizAttempt(db.Model):
+class Submission:
+    """The columns a quiz attempt and a survey response share: who, how, which version.
+
+    `mode` is "online" or "paper"; a paper sheet records the facilitator who entered it.
+    """
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    answers: Mapped[dict] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(8), default="online")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content_version: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuizAttempt(Submission, db.Model):
     """One submitted quiz, online or entered from a paper sheet.
 
     The idempotency key is unique, so a repeated submission of the same form cannot
@@ -50,20 +65,13 @@ class QuizAttempt(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     quiz_key: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     seed: Mapped[int] = mapped_column(default=0)
-    answers: Mapped[dict] = mapped_column(JSON)
     points: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
     percent: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool] = mapped_column(Boolean)
-    mode: Mapped[str] = mapped_column(String(8), default="online")
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    content_version: Mapped[str] = mapped_column(String(16))
-    locale: Mapped[str] = mapped_column(String(8))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<QuizAttempt {self.user_id} {self.quiz_key} {self.percent}>"
@@ -104,7 +112,7 @@ class QuizDraft(db.Model):
         return f"<QuizDraft {self.user_id} {self.quiz_key}>"
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Submission, db.Model):
     """A knowledge test or attitude survey taken before (pre) or after (post) a path.
 
     Never pass or fail: the score is kept to measure change.
@@ -116,19 +124,12 @@ class SurveyResponse(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     instrument: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # "knowledge" or "attitude"
     track: Mapped[str] = mapped_column(String(16))
     phase: Mapped[str] = mapped_column(String(8))  # "pre" or "post"
-    answers: Mapped[dict] = mapped_column(JSON)
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
-    mode: Mapped[str] = mapped_column(String(8), default="online")
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    content_version: Mapped[str] = mapped_column(String(16))
-    locale: Mapped[str] = mapped_column(String(8))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<SurveyResponse {self.user_id} {self.instrument} {self.phase}>"
