@@ -1,15 +1,14 @@
 """Sign-in, password and language forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
+from curriculum.forms.base import Form, confirm_password_field, new_password_field
 from curriculum.i18n import LOCALES
-from curriculum.services.accounts import MIN_PASSWORD_LENGTH
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Sign in with a username and a password."""
 
     username = StringField(
@@ -31,7 +30,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     """Change one's own password."""
 
     current = PasswordField(
@@ -42,34 +41,12 @@ class PasswordForm(FlaskForm):
         ],
         render_kw={"autocomplete": "current-password"},
     )
-    new = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(message=_l("Enter a new password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=256,
-                message=_l(
-                    "A password has %(min)d to %(max)d characters.",
-                    min=MIN_PASSWORD_LENGTH,
-                    max=256,
-                ),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(message=_l("Enter the new password again.")),
-            EqualTo("new", message=_l("The two new passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new = new_password_field(_l("New password"), 256)
+    confirm = confirm_password_field("new")
     submit = SubmitField(_l("Change password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """Choose the language of the pages."""
 
     lang = HiddenField(

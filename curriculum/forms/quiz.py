@@ -1,12 +1,13 @@
 """The quiz form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from curriculum.forms.base import Form
 
-class QuizForm(FlaskForm):
+
+class QuizForm(Form):
     """The frame of a quiz: CSRF and the attempt's idempotency key.
 
     The answers are read per question from the request, since the questions come from
@@ -22,7 +23,7 @@ class QuizForm(FlaskForm):
     submit = SubmitField(_l("Submit answers"))
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """Type a certificate's verification code (a GET form: nothing is changed)."""
 
     class Meta:
@@ -39,7 +40,7 @@ class VerifyForm(FlaskForm):
     submit = SubmitField(_l("Check"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Revoke a certificate, saying why."""
 
     reason = TextAreaField(

@@ -1,10 +1,10 @@
 """Report filters and the CMG member's monthly report."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from curriculum.forms.base import Form
 from curriculum.models import COUNT_FIELDS
 
 COUNT_LABELS = {
@@ -20,7 +20,7 @@ COUNT_LABELS = {
 }
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """Choose the period, place and track of a report (a GET form)."""
 
     class Meta:
@@ -48,7 +48,7 @@ def _count_field(key: str) -> IntegerField:
     )
 
 
-class MonthlyReportForm(FlaskForm):
+class MonthlyReportForm(Form):
     """A CMG member's month, as counts only: never names."""
 
     month = SelectField(

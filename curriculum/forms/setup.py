@@ -2,16 +2,15 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
+from curriculum.forms.base import Form, confirm_password_field, new_password_field
 from curriculum.i18n import khmer_digits
 from curriculum.services import setup_codes
-from curriculum.services.accounts import MIN_PASSWORD_LENGTH
 
 
-class SetupCodeForm(FlaskForm):
+class SetupCodeForm(Form):
     """Type the username and the code printed on the setup card."""
 
     username = StringField(
@@ -42,41 +41,19 @@ class SetupCodeForm(FlaskForm):
             raise ValidationError(_l("A setup code has 8 digits."))
 
 
-class SetupPasswordForm(FlaskForm):
+class SetupPasswordForm(Form):
     """Choose a password (8 characters or more)."""
 
     kind = HiddenField(
         default="password",
         validators=[AnyOf(["password"], message=_l("Reload the page."))],
     )
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(message=_l("Enter a new password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=setup_codes.MAX_SECRET_LENGTH,
-                message=_l(
-                    "A password has %(min)d to %(max)d characters.",
-                    min=MIN_PASSWORD_LENGTH,
-                    max=setup_codes.MAX_SECRET_LENGTH,
-                ),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(message=_l("Enter the new password again.")),
-            EqualTo("password", message=_l("The two new passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("New password"), setup_codes.MAX_SECRET_LENGTH)
+    confirm = confirm_password_field("password")
     submit = SubmitField(_l("Save my password"))
 
 
-class SetupPinForm(FlaskForm):
+class SetupPinForm(Form):
     """Choose a PIN: 6 digits or more."""
 
     kind = HiddenField(

@@ -1,7 +1,6 @@
 """Committee forms: evidence checks, decisions, conduct concerns, exports."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -13,12 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from curriculum.forms.base import Form
 from curriculum.services.vetting import NOTE_MAX
 
 NOTE_TOO_LONG = _l("At most %(max)s characters.", max=NOTE_MAX)
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     """Record whether a manual criterion is met, with the evidence."""
 
     criterion = HiddenField(
@@ -39,7 +39,7 @@ class CheckForm(FlaskForm):
     submit = SubmitField(_l("Record the check"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve, defer or reject a candidate, with reasons and who was present."""
 
     outcome = RadioField(
@@ -76,7 +76,7 @@ class DecisionForm(FlaskForm):
     submit = SubmitField(_l("Record the decision"))
 
 
-class ConcernForm(FlaskForm):
+class ConcernForm(Form):
     """Record a concern about a member's conduct."""
 
     note = TextAreaField(
@@ -90,7 +90,7 @@ class ConcernForm(FlaskForm):
     submit = SubmitField(_l("Record the concern"))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """Download a list on purpose (audited)."""
 
     format = RadioField(

@@ -2,7 +2,6 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from curriculum.forms.base import Form
 from curriculum.i18n import khmer_digits
 from curriculum.models import GENDERS, TRACKS
 from curriculum.services import workshops
@@ -40,7 +40,7 @@ def _day_field(label):
     )
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(Form):
     """Create or edit a workshop; the communes offered are those of the province."""
 
     title = StringField(
@@ -115,7 +115,7 @@ class WorkshopForm(FlaskForm):
         return [choice.value for choice in self.commune.choices or []]
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """Add or change one session: its day and the module taught."""
 
     held_on = _day_field(_l("Day"))
@@ -132,7 +132,7 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("Choose a module from the list."))
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """Look for existing trainees (a GET form: nothing changes)."""
 
     class Meta:
@@ -149,7 +149,7 @@ class SearchForm(FlaskForm):
     submit = SubmitField(_l("Search"))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     """Put an existing trainee on the roster."""
 
     user_id = HiddenField(
@@ -157,11 +157,11 @@ class EnrolForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(Form):
     """Create an account for someone at the workshop and put him or her on the list."""
 
     display_name = StringField(
@@ -231,7 +231,7 @@ class ParticipantForm(FlaskForm):
             raise ValidationError(_l("This username is taken. Choose another."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload a roster as CSV or XLSX."""
 
     file = FileField(
@@ -245,7 +245,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Check and import"))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """One tap on the attendance list: present or not."""
 
     participant = HiddenField(
@@ -256,13 +256,13 @@ class AttendanceForm(FlaskForm):
     )
 
 
-class PaperForm(FlaskForm):
+class PaperForm(Form):
     """The frame of a paper sheet entry; the answers are read per question."""
 
     submit = SubmitField(_l("Save this sheet"))
 
 
-class GotoForm(FlaskForm):
+class GotoForm(Form):
     """Open the entry of one participant's sheet by number (a GET form)."""
 
     class Meta:
