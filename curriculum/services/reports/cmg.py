@@ -1,0 +1,134 @@
+"""CMG activity from monthly reports, and the groups of communes it is summed by."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func, select
+
+from curriculum.extensions import db
+from curriculum.models import (
+    COUNT_FIELDS,
+    CmgMonthlyReport,
+    Commune,
+    CommuneGroup,
+    CommuneGroupMember,
+    User,
+)
+from curriculum.services import audit
+from curriculum.services.reports.filters import (
+    Filters,
+    in_months,
+)
+
+
+# -- CMG activity --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Activity:
+    """Summed monthly reports of one group of communes (or one commune)."""
+
+    label: object  # a CommuneGroup, a Commune, or None for communes in no group
+    reports: int
+    members: int
+    counts: dict[str, int]
+
+    @property
+    def outcomes_known(self) -> int:
+        """Return the cases with a reported outcome other than unknown."""
+        return sum(
+            self.counts[k]
+            for k in ("outcome_stopped", "outcome_reduced", "outcome_continuing")
+        )
+
+
+def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
+    """Sum CMG monthly reports by commune group or by commune (one query, plus names)."""
+    sums = [
+        func.coalesce(func.sum(getattr(CmgMonthlyReport, f)), 0) for f in COUNT_FIELDS
+    ]
+    key = CommuneGroupMember.group_id if by == "group" else CmgMonthlyReport.commune_id
+    query = (
+        select(
+            key,
+            func.count(CmgMonthlyReport.id),
+            func.count(distinct(CmgMonthlyReport.member_id)),
+            *sums,
+        )
+        .select_from(CmgMonthlyReport)
+        .outerjoin(Commune, Commune.id == CmgMonthlyReport.commune_id)
+        .outerjoin(
+            CommuneGroupMember,
+            CommuneGroupMember.commune_id == CmgMonthlyReport.commune_id,
+        )
+        .where(*in_months(filters))
+        .group_by(key)
+    )
+    if filters.province_id is not None:
+        query = query.where(Commune.province_id == filters.province_id)
+    if filters.commune_id is not None:
+        query = query.where(CmgMonthlyReport.commune_id == filters.commune_id)
+    rows = db.session.execute(query).all()
+    ids = [r[0] for r in rows if r[0] is not None]
+    model = CommuneGroup if by == "group" else Commune
+    labels = (
+        {m.id: m for m in db.session.scalars(select(model).where(model.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    out = []
+    for row in rows:
+        label = labels.get(row[0]) if row[0] is not None else None
+        out.append(
+            Activity(
+                label, row[1], row[2], dict(zip(COUNT_FIELDS, row[3:], strict=True))
+            )
+        )
+    return sorted(out, key=lambda a: (a.label is None, getattr(a.label, "id", 0)))
+
+
+def activity_total(rows: list[Activity]) -> Activity | None:
+    """Return the sum of several activity rows."""
+    if not rows:
+        return None
+    counts = {f: sum(r.counts[f] for r in rows) for f in COUNT_FIELDS}
+    return Activity(
+        "total", sum(r.reports for r in rows), sum(r.members for r in rows), counts
+    )
+
+
+# -- commune groups ------------------------------------------------------------------
+def create_group(name_km: str, name_en: str, by: User) -> CommuneGroup:
+    """Create a group of communes (for example "old areas")."""
+    group = CommuneGroup(name_km=name_km, name_en=name_en)
+    db.session.add(group)
+    db.session.flush()
+    audit.record(by, "group.create", "commune_group", group.id)
+    db.session.commit()
+    return group
+
+
+def assign_communes(group: CommuneGroup, codes: str, by: User) -> tuple[int, list[str]]:
+    """Put the communes with these codes into a group; return (count, unknown codes)."""
+    wanted = [c for c in codes.replace(",", " ").split() if c][:2000]
+    communes = {
+        c.code: c
+        for c in db.session.scalars(select(Commune).where(Commune.code.in_(wanted)))
+    }
+    unknown = [c for c in wanted if c not in communes]
+    existing = {
+        m.commune_id: m
+        for m in db.session.scalars(
+            select(CommuneGroupMember).where(
+                CommuneGroupMember.commune_id.in_([c.id for c in communes.values()])
+            )
+        )
+    }
+    for commune in communes.values():
+        member = existing.get(commune.id)
+        if member is None:
+            db.session.add(CommuneGroupMember(commune_id=commune.id, group_id=group.id))
+        else:
+            member.group_id = group.id  # a commune is in one group at most
+    audit.record(
+        by, "group.assign", "commune_group", group.id, {"communes": len(communes)}
+    )
+    db.session.commit()
+    return len(communes), unknown
