@@ -59,6 +59,52 @@ def _unstash(quiz) -> dict | None:
     return None
 
 
+def _submit(quiz, answers: dict[str, list[str]], token: str):
+    """Grade a complete sitting once and show its result."""
+    try:
+        attempt, _created = quizzes.submit_attempt(
+            current_user,
+            quiz,
+            answers,
+            token=token,
+            locale=current_locale(),
+            catalog=catalog(),
+        )
+    except quizzes.AttemptRefused:
+        flash(_("You cannot take this quiz again now."), "error")
+        return redirect(url_for("quiz.take", quiz_key=quiz.key))
+    session.pop(STASH, None)
+    sittings = dict(session.get(SITTINGS) or {})
+    if sittings.pop(quiz.key, None) is not None:
+        session[SITTINGS] = sittings
+    return redirect(url_for("quiz.result", attempt_id=attempt.id))
+
+
+def _resume(quiz, form: QuizForm) -> dict[str, list[str]]:
+    """Return the answers to show again: stashed, saved as a draft, or none."""
+    stash = _unstash(quiz)
+    draft = quizzes.draft_for(current_user, quiz)
+    if stash:
+        form.token.data = stash["token"]
+        flash(_("Your answers were kept. Check them and submit again."), "info")
+        return stash["answers"]
+    if draft:
+        form.token.data = draft.token
+        return draft.answers
+    # A reload keeps the sitting: the same choice order, and the answers the phone
+    # kept (static/quiz.js) come back.
+    form.token.data = (session.get(SITTINGS) or {}).get(quiz.key)
+    return {}
+
+
+def _remember_sitting(quiz_key: str, token: str) -> None:
+    """Keep the sitting's token in the session (the 20 latest quizzes)."""
+    sittings = dict(session.get(SITTINGS) or {})
+    if sittings.get(quiz_key) != token:
+        sittings[quiz_key] = token
+        session[SITTINGS] = dict(list(sittings.items())[-20:])
+
+
 @bp.route("/<quiz_key>", methods=["GET", "POST"])
 def take(quiz_key: str):
     """Show a quiz; save answers for later, or grade them once when submitted."""
@@ -92,46 +138,17 @@ def take(quiz_key: str):
             return redirect(url_for("quiz.take", quiz_key=quiz.key))
         missing = {key for key, picked in answers.items() if not picked}
         if not missing:
-            try:
-                attempt, _created = quizzes.submit_attempt(
-                    current_user,
-                    quiz,
-                    answers,
-                    token=form.token.data,
-                    locale=current_locale(),
-                    catalog=catalog(),
-                )
-            except quizzes.AttemptRefused:
-                flash(_("You cannot take this quiz again now."), "error")
-                return redirect(url_for("quiz.take", quiz_key=quiz.key))
-            session.pop(STASH, None)
-            sittings = dict(session.get(SITTINGS) or {})
-            if sittings.pop(quiz.key, None) is not None:
-                session[SITTINGS] = sittings
-            return redirect(url_for("quiz.result", attempt_id=attempt.id))
+            return _submit(quiz, answers, form.token.data)
         flash(_("Answer every question before you submit."), "error")
         status = 400
     elif request.method == "POST":
         answers = posted_answers(quiz)
         status = 400
     else:
-        stash = _unstash(quiz)
-        draft = quizzes.draft_for(current_user, quiz)
-        if stash:
-            form.token.data, answers = stash["token"], stash["answers"]
-            flash(_("Your answers were kept. Check them and submit again."), "info")
-        elif draft:
-            form.token.data, answers = draft.token, draft.answers
-        else:
-            # A reload keeps the sitting: the same choice order, and the answers the
-            # phone kept (static/quiz.js) come back.
-            form.token.data = (session.get(SITTINGS) or {}).get(quiz.key)
+        answers = _resume(quiz, form)
     if not form.token.data:
         form.token.data = quizzes.new_attempt_token()
-    sittings = dict(session.get(SITTINGS) or {})
-    if sittings.get(quiz.key) != form.token.data:
-        sittings[quiz.key] = form.token.data
-        session[SITTINGS] = dict(list(sittings.items())[-20:])
+    _remember_sitting(quiz.key, form.token.data)
     return render_template(
         "quiz/take.html",
         quiz=quiz,

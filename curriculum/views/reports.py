@@ -20,12 +20,12 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.forms.reports import COUNT_LABELS, FilterForm
 from curriculum.i18n import current_locale, local_today
+from curriculum.khmer import parse_int
 from curriculum.models import (
     COUNT_FIELDS,
     TRACKS,
     Commune,
     CommuneGroup,
-    CommuneGroupMember,
     Province,
 )
 from curriculum.permissions import (
@@ -34,11 +34,10 @@ from curriculum.permissions import (
     province_visible,
 )
 from curriculum.services import reports, spreadsheets
+from curriculum.views import report_tables
 from curriculum.views.decorators import require
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-GENDER_ORDER = ("female", "male", "other", "unspecified")
 
 
 def _filters() -> tuple[FilterForm, reports.Filters]:
@@ -50,7 +49,7 @@ def _filters() -> tuple[FilterForm, reports.Filters]:
     form.province.choices = [SelectChoice("", _("All provinces"))] + [
         SelectChoice(str(p.id), p.name(locale)) for p in provinces
     ]
-    province_id = _int(form.province.data) if form.province.data else None
+    province_id = parse_int(form.province.data) if form.province.data else None
     if province_id not in {p.id for p in provinces}:
         province_id = None
     communes = []
@@ -65,7 +64,7 @@ def _filters() -> tuple[FilterForm, reports.Filters]:
     form.commune.choices = [SelectChoice("", _("All communes"))] + [
         SelectChoice(str(c.id), c.name(locale)) for c in communes
     ]
-    commune_id = _int(form.commune.data) if form.commune.data else None
+    commune_id = parse_int(form.commune.data) if form.commune.data else None
     if commune_id not in {c.id for c in communes}:
         commune_id = None
     tracks = catalog().tracks
@@ -81,13 +80,6 @@ def _filters() -> tuple[FilterForm, reports.Filters]:
         start = end = None
     filters = reports.Filters(start, end, province_id, commune_id, track)
     return form, reports.scoped(filters, current_user)
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
 
 
 def _cached(name: str, filters: reports.Filters, compute, *extra):
@@ -108,8 +100,8 @@ def overview():
         workshops=_cached(
             "workshops", filters, lambda: reports.workshop_figures(filters)
         ),
-        genders=GENDER_ORDER,
-        step_label=_step_label,
+        genders=report_tables.GENDER_ORDER,
+        step_label=report_tables.step_label,
     )
 
 
@@ -190,128 +182,6 @@ def cmg():
     )
 
 
-def _track_title(key: str) -> str:
-    track = catalog().track(key)
-    return track.title[current_locale()] if track else key
-
-
-def _step_label(key: str) -> str:
-    if key == "enrolled":
-        return _("Enrolled")
-    if key == "started":
-        return _("Started")
-    if key == "certified":
-        return _("Certified")
-    module = catalog().module(key)
-    return (
-        _("Passed: %(module)s", module=module.title[current_locale()])
-        if module
-        else key
-    )
-
-
-def _table(name: str, filters: reports.Filters) -> tuple[list[str], list[list]]:
-    """Build one exportable table: the same figures as the page shows."""
-    locale = current_locale()
-    if name == "reach":
-        data = reports.reach(filters)
-        header = [_("Track")] + [_(g.capitalize()) for g in GENDER_ORDER] + [_("Total")]
-        rows = [
-            [_track_title(t)]
-            + [data.by_track_gender.get(t, {}).get(g, 0) for g in GENDER_ORDER]
-            + [sum(data.by_track_gender.get(t, {}).values())]
-            for t in TRACKS
-        ]
-        return header, rows
-    if name == "provinces":
-        data = reports.reach(filters)
-        return [_("Province"), _("Trainees")], [
-            [p.name(locale), n] for p, n in data.by_province
-        ]
-    if name == "communes":
-        data = reports.reach(filters)
-        return [_("Commune"), _("Trainees")], [
-            [c.name(locale), n] for c, n in data.by_commune
-        ]
-    if name == "months":
-        data = reports.reach(filters)
-        return [_("Month"), _("New trainees")], [[m, n] for m, n in data.by_month]
-    if name == "funnel":
-        rows = []
-        for track, steps in reports.funnel(filters, catalog()).items():
-            rows += [[_track_title(track), _step_label(s.key), s.count] for s in steps]
-        return [_("Track"), _("Step"), _("People")], rows
-    if name in ("knowledge", "attitude"):
-        rows = []
-        for by in ("track", "province"):
-            for c in reports.pre_post(filters, name, by):
-                label = _track_title(c.label) if by == "track" else c.label.name(locale)
-                rows.append(
-                    [
-                        label,
-                        c.matched,
-                        round(c.pre, 1),
-                        round(c.post, 1),
-                        round(c.change, 1),
-                        round(c.share_improved, 1),
-                    ]
-                )
-        header = [
-            _("Group"),
-            _("Matched"),
-            _("Before (%)"),
-            _("After (%)"),
-            _("Change (points)"),
-            _("Improved (%)"),
-        ]
-        return header, rows
-    if name == "quizzes":
-        header = [
-            _("Quiz"),
-            _("Attempts"),
-            _("People"),
-            _("Pass rate (%)"),
-            _("Mean score (%)"),
-        ]
-        rows = [
-            [s.quiz_key, s.attempts, s.people, round(s.pass_rate, 1), round(s.mean, 1)]
-            for s in reports.quiz_summaries(filters)
-        ]
-        return header, rows
-    if name == "items":
-        quiz = catalog().quiz(request.args.get("quiz", "")) or abort(404)
-        items, _n = reports.item_analysis(quiz, filters)
-        header = [_("Question"), _("Correct (%)"), _("Discrimination"), _("Answered")]
-        rows = [
-            [i.key, round(i.share_correct, 1), round(i.discrimination, 2), i.answered]
-            for i in items
-        ]
-        return header, rows
-    if name in ("cmg", "cmg_communes"):
-        data = reports.cmg_activity(filters, "group" if name == "cmg" else "commune")
-        header = [_("Area"), _("Reports"), _("Members")] + [
-            str(COUNT_LABELS[f]) for f in COUNT_FIELDS
-        ]
-        rows = []
-        for a in data:
-            label = (
-                _("Communes in no group")
-                if a.label is None
-                else (
-                    a.label.name_km
-                    if locale == "km" and isinstance(a.label, CommuneGroup)
-                    else a.label.name_en
-                    if isinstance(a.label, CommuneGroup)
-                    else a.label.name(locale)
-                )
-            )
-            rows.append(
-                [label, a.reports, a.members] + [a.counts[f] for f in COUNT_FIELDS]
-            )
-        return header, rows
-    abort(404)
-
-
 @bp.route("/export/<name>.<fmt>")
 @require(can_view_reports)
 def export(name: str, fmt: str):
@@ -319,7 +189,7 @@ def export(name: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     _form, filters = _filters()
-    header, rows = _table(name, filters)
+    header, rows = report_tables.build(name, filters)
     reports.record_export(current_user, name, fmt)
     if fmt == "csv":
         data, mimetype = spreadsheets.write_csv(header, rows), "text/csv; charset=utf-8"
@@ -350,7 +220,9 @@ def groups():
                 reports.create_group(name_km, name_en, current_user)
                 flash(_("The group is created."), "info")
         elif action == "assign":
-            group = db.session.get(CommuneGroup, _int(request.form.get("group")) or 0)
+            group = db.session.get(
+                CommuneGroup, parse_int(request.form.get("group")) or 0
+            )
             if group is None:
                 abort(404)
             found, unknown = reports.assign_communes(
@@ -367,14 +239,5 @@ def groups():
             if found:
                 flash(_("%(n)s communes are in the group now.", n=found), "info")
         return redirect(url_for("reports.groups"))
-    group_rows = list(
-        db.session.scalars(select(CommuneGroup).order_by(CommuneGroup.id))
-    )
-    members = {}
-    for member, commune in db.session.execute(
-        select(CommuneGroupMember, Commune).join(
-            Commune, Commune.id == CommuneGroupMember.commune_id
-        )
-    ):
-        members.setdefault(member.group_id, []).append(commune)
+    group_rows, members = reports.groups_with_communes()
     return render_template("reports/groups.html", groups=group_rows, members=members)

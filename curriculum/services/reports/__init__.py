@@ -19,6 +19,7 @@ from curriculum.services.reports.cmg import (
     assign_communes,
     cmg_activity,
     create_group,
+    groups_with_communes,
 )
 from curriculum.services.reports.filters import Filters, cached, month_of, scoped
 from curriculum.services.reports.quizzes import (
@@ -55,6 +56,7 @@ __all__ = [
     "cmg_activity",
     "create_group",
     "funnel",
+    "groups_with_communes",
     "item_analysis",
     "month_of",
     "pre_post",

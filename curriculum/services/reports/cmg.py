@@ -132,3 +132,16 @@ def assign_communes(group: CommuneGroup, codes: str, by: User) -> tuple[int, lis
     )
     db.session.commit()
     return len(communes), unknown
+
+
+def groups_with_communes() -> tuple[list[CommuneGroup], dict[int, list[Commune]]]:
+    """Return every group of communes and, by group id, the communes in it."""
+    groups = list(db.session.scalars(select(CommuneGroup).order_by(CommuneGroup.id)))
+    members: dict[int, list[Commune]] = {}
+    for member, commune in db.session.execute(
+        select(CommuneGroupMember, Commune).join(
+            Commune, Commune.id == CommuneGroupMember.commune_id
+        )
+    ):
+        members.setdefault(member.group_id, []).append(commune)
+    return groups, members
