@@ -7,7 +7,7 @@ not hours.
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
@@ -107,7 +107,39 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
     start_index = db.session.scalar(select(func.count(User.id))) or 0
     prefix = hashlib.sha256(f"{seed}-{start_index}".encode()).hexdigest()[:4]
 
-    # People
+    people = _people(rng, scale, communes, now, prefix, password_hash)
+    user_rows = [{k: v for k, v in p.items() if not k.startswith("_")} for p in people]
+    ids = _insert_returning_ids(User, user_rows)
+    _insert(
+        UserTrack,
+        [
+            {"user_id": uid, "track": p["_track"]}
+            for uid, p in zip(ids, people, strict=True)
+        ],
+    )
+    learning = _learning(rng, catalog, ids, people, now)
+    _insert_learning(learning)
+    facilitator = db.session.scalar(
+        select(User.id).where(User.role.in_(("facilitator", "admin")))
+    )
+    workshops, attendances = _workshops(rng, ids, people, now, facilitator)
+    # CMG: some candidates approved, with monthly reports; communes in two groups
+    reports = _cmg(rng, ids, people, now, facilitator)
+    db.session.commit()
+    return Generated(
+        trainees=len(ids),
+        attempts=len(learning.attempts),
+        completions=len(learning.completions),
+        certificates=len(learning.certificates),
+        responses=len(learning.responses),
+        workshops=workshops,
+        attendances=attendances,
+        cmg_reports=reports,
+    )
+
+
+def _people(rng, scale: int, communes, now: datetime, prefix: str, password_hash: str):
+    """Return the rows of `scale` synthetic trainees (with their track and ability)."""
     tracks = list(TRACK_WEIGHTS)
     weights = list(TRACK_WEIGHTS.values())
     people = []
@@ -135,18 +167,20 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
                 "_ability": min(0.97, max(0.2, rng.gauss(0.6, 0.14))),
             }
         )
-    user_rows = [{k: v for k, v in p.items() if not k.startswith("_")} for p in people]
-    ids = _insert_returning_ids(User, user_rows)
-    _insert(
-        UserTrack,
-        [
-            {"user_id": uid, "track": p["_track"]}
-            for uid, p in zip(ids, people, strict=True)
-        ],
-    )
+    return people
 
-    # Learning: attempts, completions, certificates, pre/post measures
-    attempts, completions, certificates, responses = [], [], [], []
+
+@dataclass
+class _Learning:
+    attempts: list = field(default_factory=list)
+    completions: list = field(default_factory=list)
+    certificates: list = field(default_factory=list)
+    responses: list = field(default_factory=list)
+
+
+def _learning(rng, catalog: Catalog, ids, people, now: datetime) -> _Learning:
+    """Return attempts, completions, certificates and pre/post measures of everyone."""
+    out = _Learning()
     difficulty = {
         (q_key, q.key): rng.uniform(-0.15, 0.1)
         for q_key, quiz in catalog.quizzes.items()
@@ -164,60 +198,17 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
         when = created + timedelta(days=rng.randint(0, 20))
         passed_all = True
         for module_key in path[:reach]:
-            module = catalog.module(module_key)
-            quiz = catalog.quiz(module.quiz_key) if module else None
-            if quiz is None:
+            passed, when = _module_attempts(
+                rng, catalog, out, uid, module_key, ability, difficulty, when, now
+            )
+            if passed is None:
                 continue
-            passed = False
-            for _attempt in range(rng.choice((2, 3, 4, 4, 5))):
-                when += timedelta(days=rng.randint(1, 10), minutes=rng.randint(0, 600))
-                if when > now:
-                    when = now - timedelta(minutes=rng.randint(1, 600))
-                answers, right = {}, 0.0
-                for q in quiz.questions:
-                    ok = rng.random() < ability - difficulty[(quiz.key, q.key)]
-                    wrong = [c.key for c in q.choices if c.key not in q.correct]
-                    answers[q.key] = (
-                        sorted(q.correct) if ok or not wrong else [rng.choice(wrong)]
-                    )
-                    right += q.points if ok or not wrong else 0
-                percent = 100.0 * right / quiz.max_points
-                did_pass = percent >= (quiz.pass_mark or 0)
-                token = f"syn-{uid}-{quiz.key}-{_attempt}"
-                attempts.append(
-                    {
-                        "user_id": uid,
-                        "quiz_key": quiz.key,
-                        "idempotency_key": token,
-                        "seed": int(hashlib.sha256(token.encode()).hexdigest()[:7], 16),
-                        "answers": answers,
-                        "points": right,
-                        "max_points": quiz.max_points,
-                        "percent": percent,
-                        "passed": did_pass,
-                        "mode": "online",
-                        "content_version": quiz.version,
-                        "locale": "km",
-                        "submitted_at": when,
-                    }
-                )
-                if did_pass:
-                    passed = True
-                    completions.append(
-                        {
-                            "user_id": uid,
-                            "module_key": module_key,
-                            "_token": token,
-                            "completed_at": when,
-                        }
-                    )
-                    break
             if not passed:
                 passed_all = False
                 break
         done = passed_all and reach == len(path)
         if done:
-            certificates.append(
+            out.certificates.append(
                 {
                     "user_id": uid,
                     "track": track.key,
@@ -225,43 +216,96 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
                     "issued_at": when,
                 }
             )
-        pre_taken = rng.random() < 0.7
-        measures = [
-            ("knowledge", track.knowledge_test),
-            ("attitude", catalog.attitude.key if catalog.attitude else None),
-        ]
-        for kind, instrument in measures:
-            if not instrument or not pre_taken:
-                continue
-            maximum = 10.0 if kind == "knowledge" else 3.0 * len(catalog.attitude.items)
-            base = (
-                (ability - 0.15)
-                if kind == "knowledge"
-                else 0.55 + rng.uniform(-0.15, 0.15)
+        _measures(rng, catalog, out, uid, track, ability, created, done, when)
+    return out
+
+
+def _module_attempts(
+    rng, catalog, out, uid, module_key, ability, difficulty, when, now
+):
+    """Add a trainee's attempts at one module's quiz; return (passed, last time)."""
+    module = catalog.module(module_key)
+    quiz = catalog.quiz(module.quiz_key) if module else None
+    if quiz is None:
+        return None, when
+    for _attempt in range(rng.choice((2, 3, 4, 4, 5))):
+        when += timedelta(days=rng.randint(1, 10), minutes=rng.randint(0, 600))
+        if when > now:
+            when = now - timedelta(minutes=rng.randint(1, 600))
+        answers, right = {}, 0.0
+        for q in quiz.questions:
+            ok = rng.random() < ability - difficulty[(quiz.key, q.key)]
+            wrong = [c.key for c in q.choices if c.key not in q.correct]
+            answers[q.key] = (
+                sorted(q.correct) if ok or not wrong else [rng.choice(wrong)]
             )
-            pre_score = round(
-                max(0.0, min(1.0, base + rng.uniform(-0.1, 0.1))) * maximum
+            right += q.points if ok or not wrong else 0
+        percent = 100.0 * right / quiz.max_points
+        did_pass = percent >= (quiz.pass_mark or 0)
+        token = f"syn-{uid}-{quiz.key}-{_attempt}"
+        out.attempts.append(
+            {
+                "user_id": uid,
+                "quiz_key": quiz.key,
+                "idempotency_key": token,
+                "seed": int(hashlib.sha256(token.encode()).hexdigest()[:7], 16),
+                "answers": answers,
+                "points": right,
+                "max_points": quiz.max_points,
+                "percent": percent,
+                "passed": did_pass,
+                "mode": "online",
+                "content_version": quiz.version,
+                "locale": "km",
+                "submitted_at": when,
+            }
+        )
+        if did_pass:
+            out.completions.append(
+                {
+                    "user_id": uid,
+                    "module_key": module_key,
+                    "_token": token,
+                    "completed_at": when,
+                }
             )
-            responses.append(
+            return True, when
+    return False, when
+
+
+def _measures(rng, catalog, out, uid, track, ability, created, done, when) -> None:
+    """Add a trainee's pre (and, when the path is done, post) measures."""
+    pre_taken = rng.random() < 0.7
+    measures = [
+        ("knowledge", track.knowledge_test),
+        ("attitude", catalog.attitude.key if catalog.attitude else None),
+    ]
+    for kind, instrument in measures:
+        if not instrument or not pre_taken:
+            continue
+        maximum = 10.0 if kind == "knowledge" else 3.0 * len(catalog.attitude.items)
+        base = (
+            (ability - 0.15) if kind == "knowledge" else 0.55 + rng.uniform(-0.15, 0.15)
+        )
+        pre_score = round(max(0.0, min(1.0, base + rng.uniform(-0.1, 0.1))) * maximum)
+        out.responses.append(
+            _response(
+                uid, instrument, kind, track.key, "pre", pre_score, maximum, created
+            )
+        )
+        if done and rng.random() < 0.8:
+            gain = rng.uniform(-0.05, 0.3)
+            post_score = round(min(maximum, pre_score + gain * maximum))
+            out.responses.append(
                 _response(
-                    uid, instrument, kind, track.key, "pre", pre_score, maximum, created
+                    uid, instrument, kind, track.key, "post", post_score, maximum, when
                 )
             )
-            if done and rng.random() < 0.8:
-                gain = rng.uniform(-0.05, 0.3)
-                post_score = round(min(maximum, pre_score + gain * maximum))
-                responses.append(
-                    _response(
-                        uid,
-                        instrument,
-                        kind,
-                        track.key,
-                        "post",
-                        post_score,
-                        maximum,
-                        when,
-                    )
-                )
+
+
+def _insert_learning(learning: _Learning) -> None:
+    attempts, completions = learning.attempts, learning.completions
+    certificates, responses = learning.certificates, learning.responses
     attempt_ids = _insert_returning_ids(QuizAttempt, attempts)
     by_token = {
         a["idempotency_key"]: aid for a, aid in zip(attempts, attempt_ids, strict=True)
@@ -281,11 +325,10 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
     _insert(Certificate, certificates)
     _insert(SurveyResponse, responses)
 
-    # Workshops: one per 40 trainees, four sessions, about three in four present
+
+def _workshops(rng, ids, people, now: datetime, facilitator: int | None):
+    """Add one workshop per 40 trainees, four sessions, about three in four present."""
     workshops = attendances = 0
-    facilitator = db.session.scalar(
-        select(User.id).where(User.role.in_(("facilitator", "admin")))
-    )
     if facilitator is not None:
         order = list(zip(ids, people, strict=True))
         rng.shuffle(order)
@@ -333,19 +376,7 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
             workshops += 1
             attendances += len(marks)
 
-    # CMG: some candidates approved, with monthly reports; communes in two groups
-    reports = _cmg(rng, ids, people, now, facilitator)
-    db.session.commit()
-    return Generated(
-        trainees=len(ids),
-        attempts=len(attempts),
-        completions=len(completions),
-        certificates=len(certificates),
-        responses=len(responses),
-        workshops=workshops,
-        attendances=attendances,
-        cmg_reports=reports,
-    )
+    return workshops, attendances
 
 
 def _response(uid, instrument, kind, track, phase, score, maximum, when) -> dict:
