@@ -9,20 +9,16 @@ have the size of their tap targets measured.
 A defect found this way that lies in a template or the CSS is listed in KNOWN_DEFECTS
 with its fix: the journey goes on, and the test ends as xfail naming the rule, so that
 the rest of the journey keeps guarding the behaviour. Anything not listed fails at once.
+
+Rooms: live_server.py (the app in a subprocess), phone.py (the phone page object),
+axe.py (accessibility checks and known defects); this file holds only the fixtures.
 """
 
 import itertools
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,17 +27,22 @@ from babel.support import Translations
 
 from curriculum.config import Config
 from curriculum.content import load_catalog, term_anchor
-from curriculum.i18n import KHMER_DIGITS
 from curriculum.translation_catalog import LOCALES, Paths, compile_all
+from tests.browser.axe import Audit
+from tests.browser.live_server import (
+    ARTIFACTS,
+    FLASK,
+    ROOT,
+    RUN_OPTIONS,
+    SECRET_KEY,
+    LiveServer,
+    flask_command,
+    free_port,
+    wait_until_serving,
+)
+from tests.browser.phone import BROWSER_LOCALE, TIMEZONE, VIEWPORT, Phone, Rig
 from tests.factories import require_all
 
-ROOT = Config.ROOT
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-VIEWPORT = {"width": 360, "height": 740}
-BROWSER_LOCALE = "km-KH"
-TIMEZONE = "Asia/Phnom_Penh"
-MIN_TARGET = 44  # CSS pixels, each side of a tap target
-SERVER_START_SECONDS = 30
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -50,173 +51,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SECRET_KEY = "browser-tests-secret-key-not-for-production"  # noqa: S105
-
-
-# -- defects found by these tests, reported to the maintainer --------------------------
-
-
-@dataclass(frozen=True)
-class Defect:
-    """A defect reported to the maintainer (template, CSS or view): xfail till fixed."""
-
-    rule: str  # an axe-core rule id, "tap-target", or a behaviour
-    target: str  # regular expression searched in the element's description
-    reason: str  # what is wrong and how to fix it
-    path: str = ".*"  # regular expression searched in the page's path
-
-
-# Found by these tests on 2026-11-28; each names the file to change. Delete an entry
-# once it is fixed (the test then passes instead of ending as xfail).
-KNOWN_DEFECTS: list["Defect"] = []  # all fixed on 2026-11-28
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem on one page: an axe-core violation or a small tap target."""
-
-    rule: str
-    target: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.target} ({self.detail})"
-
-
-class Audit:
-    """Collect a test's findings: unknown ones fail at once, known ones at the end."""
-
-    def __init__(self) -> None:
-        self.seen: dict[Defect, list[str]] = {}
-
-    def review(self, path: str, findings: list[Finding]) -> None:
-        """Fail on any finding that is not a known defect; remember the known ones."""
-        unknown = []
-        for finding in findings:
-            defect = _known_defect(path, finding)
-            if defect is None:
-                unknown.append(finding)
-            else:
-                self.seen.setdefault(defect, []).append(path)
-        assert not unknown, f"accessibility problems on {path}:\n" + "\n".join(
-            f"  - {finding}" for finding in unknown
-        )
-
-    def expect(self, ok: bool, defect: Defect, where: str) -> None:
-        """Record a known behavioural defect when `ok` is false."""
-        if not ok:
-            self.seen.setdefault(defect, []).append(where)
-
-    def finish(self) -> None:
-        """End the test as xfail, naming each known defect it met."""
-        if self.seen:
-            pytest.xfail(
-                "; ".join(
-                    f"{defect.rule} ({_pages(paths)}): {defect.reason}"
-                    for defect, paths in self.seen.items()
-                )
-            )
-
-
-def _pages(paths: list[str]) -> str:
-    distinct = sorted(set(paths))
-    if len(distinct) <= 2:
-        return ", ".join(distinct)
-    return f"{len(distinct)} pages, e.g. {distinct[0]}"
-
-
-def _known_defect(path: str, finding: Finding) -> Defect | None:
-    for defect in KNOWN_DEFECTS:
-        if (
-            defect.rule == finding.rule
-            and re.search(defect.target, finding.target)
-            and re.search(defect.path, path)
-        ):
-            return defect
-    return None
-
-
-# -- what the browser measures ---------------------------------------------------------
-
-AXE_RUN = "() => axe.run(document, {resultTypes: ['violations']})"
-
-# Every visible control; a radio button or checkbox is measured with its label, which
-# takes the tap too. A link with words right before or after it, inside a sentence, is
-# exempt (WCAG 2.5.8, "inline"), like the glossary terms of a lesson.
-SMALL_TARGETS = r"""(min) => {
-  const describe = (el) => {
-    const parts = [];
-    for (let n = el; n && n !== document.body && parts.length < 4;
-         n = n.parentElement) {
-      let s = n.tagName.toLowerCase();
-      if (n.id) { parts.unshift(s + '#' + n.id); break; }
-      if (n.classList.length) s += '.' + [...n.classList].join('.');
-      if (n === el && n.tagName === 'A') s += '[href="' + n.getAttribute('href') + '"]';
-      parts.unshift(s);
-    }
-    return parts.join(' > ');
-  };
-  const inSentence = (el) => {
-    if (el.tagName !== 'A') return false;
-    let n = el;
-    while (['STRONG', 'EM', 'B', 'I', 'SMALL', 'CODE', 'MARK']
-           .includes(n.parentElement.tagName)) n = n.parentElement;
-    const text = (node) => (node && node.nodeType === Node.TEXT_NODE ? node.data : '');
-    return /\p{L}/u.test(text(n.previousSibling) + text(n.nextSibling));
-  };
-  const small = [];
-  const controls =
-    'a[href], button, input:not([type=hidden]), select, textarea, summary';
-  for (const el of document.querySelectorAll(controls)) {
-    let target = el;
-    if (el.type === 'radio' || el.type === 'checkbox') {
-      target = el.closest('label') || (el.labels && el.labels[0]) || el;
-    }
-    const box = target.getBoundingClientRect();
-    const style = getComputedStyle(el);
-    if (!box.width || !box.height || style.visibility === 'hidden') continue;
-    if (box.right + scrollX <= 0 || box.bottom + scrollY <= 0) continue;  // off-screen
-    if (inSentence(el)) continue;
-    if (box.width < min || box.height < min) {
-      small.push({
-        target: describe(el),
-        text: (el.innerText || el.value || el.name || '').trim().slice(0, 40),
-        width: Math.round(box.width), height: Math.round(box.height),
-      });
-    }
-  }
-  return small;
-}"""
-
-
-def axe_findings(page, axe_js: str) -> list[Finding]:
-    """Run axe-core on the page; return one finding per violating element."""
-    page.evaluate(axe_js)
-    results = page.evaluate(AXE_RUN)
-    return [
-        Finding(
-            violation["id"],
-            " ".join(map(str, node["target"])),
-            f"{violation['impact']}: {violation['help']}",
-        )
-        for violation in results["violations"]
-        for node in violation["nodes"]
-    ]
-
-
-def tap_target_findings(page) -> list[Finding]:
-    """Return the visible controls smaller than MIN_TARGET on a side."""
-    return [
-        Finding(
-            "tap-target",
-            item["target"],
-            f"{item['width']}x{item['height']} px, «{item['text']}»",
-        )
-        for item in page.evaluate(SMALL_TARGETS, MIN_TARGET)
-    ]
-
-
-# -- tools: skip without them, fail without them in CI ---------------------------------
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -296,55 +130,6 @@ def _compiled_translations() -> None:
         compile_all(paths)
 
 
-FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]  # the venv running pytest
-RUN_OPTIONS = ["--no-reload", "--no-debugger"]
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    """The running application: its address, demo passwords and database file."""
-
-    url: str
-    passwords: dict[str, str]
-    database: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _flask(env: dict, *args: str) -> str:
-    """Run a flask command of the application; return its output or fail with it."""
-    done = subprocess.run(
-        [*FLASK, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the application stopped at start:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    pytest.fail(f"the application did not answer in time:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def live_server(_sqlite_run, _compiled_translations, tmp_path_factory):
     """Serve the application on a free port, with its own SQLite file and demo data."""
@@ -357,8 +142,8 @@ def live_server(_sqlite_run, _compiled_translations, tmp_path_factory):
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
     }
-    _flask(env, "db", "upgrade")
-    printed = _flask(env, "demo")
+    flask_command(env, "db", "upgrade")
+    printed = flask_command(env, "demo")
     passwords = {
         username: password
         for _role, username, password in re.findall(
@@ -366,7 +151,7 @@ def live_server(_sqlite_run, _compiled_translations, tmp_path_factory):
         )
     }
     assert {"police", "facilitator", "committee.pursat", "cmg.sokha"} <= set(passwords)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "server.log"
@@ -379,7 +164,7 @@ def live_server(_sqlite_run, _compiled_translations, tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_serving(url, process, log)
+        wait_until_serving(url, process, log)
         yield LiveServer(url, passwords, database)
     finally:
         process.terminate()
@@ -399,11 +184,6 @@ def content():
     return load_catalog(ROOT, Config.MODULES_DIR, Config.QUIZZES_DIR, term_anchor)
 
 
-def digits(value) -> str:
-    """Return a number as the Khmer pages write it, in Khmer digits."""
-    return str(value).translate(KHMER_DIGITS)
-
-
 @pytest.fixture(scope="session")
 def km(_compiled_translations):
     """Return gettext for the compiled Khmer catalogue, with %(name)s parameters."""
@@ -415,87 +195,6 @@ def km(_compiled_translations):
         return text % params if params else text
 
     return gettext
-
-
-# -- phones ----------------------------------------------------------------------------
-
-
-@dataclass
-class Rig:
-    """What the phones of one test share: the server, the audit, the screenshots."""
-
-    server: LiveServer
-    audit: Audit
-    axe_js: str
-    folder: Path
-    counter: Iterator[int]
-
-
-class Phone:
-    """One person's phone: a browser context with its own cookies and storage."""
-
-    def __init__(self, rig: Rig, context, name: str, *, trainee: bool, js: bool):
-        self.rig = rig
-        self.server = rig.server
-        self.folder = rig.folder
-        self.context = context
-        self.page = context.new_page()
-        self.name = name
-        self.trainee = trainee  # measure tap targets too
-        self.js = js
-
-    def tab(self, name: str) -> "Phone":
-        """Open another tab on the same phone (same cookies, same session)."""
-        return Phone(self.rig, self.context, name, trainee=self.trainee, js=self.js)
-
-    @property
-    def path(self) -> str:
-        """Return the path and query of the page shown."""
-        return self.page.url.removeprefix(self.server.url)
-
-    def goto(self, path: str, status: int = 200):
-        """Open a page of the application and check the status of the response."""
-        response = self.page.goto(path)
-        assert response is not None and response.status == status, (
-            f"GET {path}: {response.status if response else 'no response'}"
-        )
-        return response
-
-    def step(self, name: str, audit: bool = True) -> None:
-        """Keep a screenshot of the page and check its accessibility."""
-        self.page.wait_for_load_state("load")
-        number = next(self.rig.counter)
-        self.page.screenshot(
-            path=self.folder / f"{number:02d}-{self.name}-{name}.png", full_page=True
-        )
-        if audit:
-            # axe-core waits on timers, which do not run without JavaScript: the
-            # pages of a phone without it are the same HTML, audited on the others.
-            findings = axe_findings(self.page, self.rig.axe_js) if self.js else []
-            if self.trainee:
-                findings += tap_target_findings(self.page)
-            self.rig.audit.review(self.path, findings)
-
-    def follow(self, locator) -> None:
-        """Click a link or a button and wait for the page it leads to."""
-        with self.page.expect_navigation():
-            locator.click()
-
-    def sign_in(self, username: str) -> None:
-        """Sign in through the form, as a person would."""
-        self.goto("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", self.server.passwords[username])
-        self.follow(self.page.locator("form.card [type=submit]"))
-        assert "/login" not in self.page.url, f"{username} could not sign in"
-
-    def sign_out(self) -> None:
-        """Sign out with the button in the menu."""
-        self.follow(self.page.locator("nav.menu form button[type=submit]"))
-
-    def flash(self) -> list[str]:
-        """Return the texts of the messages shown at the top of the page."""
-        return [text.strip() for text in self.page.locator("p.flash").all_inner_texts()]
 
 
 @pytest.fixture()

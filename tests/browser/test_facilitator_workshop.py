@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from curriculum.services.demo import DEMO_PLACES
-from tests.browser.conftest import VIEWPORT, digits
+from tests.browser.phone import VIEWPORT, digits
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 
 from curriculum.services.demo import DEMO_PEOPLE
-from tests.browser.conftest import digits
+from tests.browser.phone import digits
 
 pytestmark = pytest.mark.browser
 
