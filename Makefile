@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations lint check clean bench audit
+.PHONY: run test test-fast install translations lint check clean bench audit
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: translations
 ## test: install and run the whole suite
 test: translations
 	$(BIN)/pytest
+
+## test-fast: the suite without the browser tests (they take most of its time)
+test-fast: translations
+	$(BIN)/pytest --ignore=tests/browser
 
 ## check: content, translations and static checks, as CI runs them
 check: translations lint
