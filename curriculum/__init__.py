@@ -3,17 +3,15 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, abort, redirect, render_template, request, url_for
+from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from curriculum import i18n
+from curriculum import errors, i18n
 from curriculum.config import ROOT, Config, TestConfig
 from curriculum.content import ContentInvalid, load_catalog, term_anchor
 from curriculum.extensions import babel, compress, csrf, db, login_manager, migrate
@@ -87,7 +85,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     _init_catalog(app)
     _init_templates(app)
-    _init_errors(app)
+    errors.register(app)
 
     from curriculum import cli
 
@@ -169,70 +167,3 @@ def _init_templates(app: Flask) -> None:
     def _locale():
         locale = i18n.current_locale()
         return {"locale": locale, "tr": lambda text: text[locale]}
-
-
-def _init_errors(app: Flask) -> None:
-    def page(code: int, title, message):
-        return (
-            render_template(
-                "errors/error.html", code=code, title=title, message=message
-            ),
-            code,
-        )
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc):
-        if request.endpoint == "quiz.take" and request.view_args:
-            # A quiz can outlast its form: keep the answers and show them again.
-            from curriculum.views.quiz import stash_answers
-
-            stash_answers(request.view_args["quiz_key"])
-            return redirect(url_for("quiz.take", **request.view_args))
-        return page(
-            400,
-            _l("The form has expired"),
-            _l(
-                "For your safety, forms expire. Nothing was saved. Go back, reload the "
-                "page and send the form again."
-            ),
-        )
-
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return page(
-            400,
-            _l("Something in the form cannot be used"),
-            _l("Go back, check what you typed, and send the form again."),
-        )
-
-    @app.errorhandler(403)
-    def forbidden(exc):
-        return page(403, _l("Not allowed"), _l("Your account cannot open this page."))
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return page(404, _l("Page not found"), _l("There is no page at this address."))
-
-    @app.errorhandler(405)
-    def bad_method(exc):
-        return page(405, _l("Not allowed"), _l("This page cannot be used that way."))
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        return page(413, _l("Too large"), _l("What you sent is too large."))
-
-    @app.errorhandler(OperationalError)
-    def database_down(exc):
-        db.session.rollback()
-        app.logger.error("database error on %s: %s", request.path, type(exc).__name__)
-        return page(
-            503,
-            _l("Service unavailable"),
-            _l(
-                "The database cannot be reached just now. Please try again in a minute."
-            ),
-        )
-
-    @app.errorhandler(500)
-    def server_error(exc):
-        return page(500, _l("Something went wrong"), _l("Please try again later."))

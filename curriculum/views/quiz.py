@@ -12,7 +12,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
+from curriculum import errors
 from curriculum.content import catalog
 from curriculum.content.model import AttitudeSurvey
 from curriculum.extensions import login_manager
@@ -50,6 +52,15 @@ def stash_answers(quiz_key: str) -> None:
         return
     answers = quizzes.clean_answers(quiz, posted_answers(quiz))
     session[STASH] = {"quiz": quiz.key, "token": token, "answers": answers}
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(exc):
+    """A quiz can outlast its form: keep the answers and show the quiz again."""
+    if request.endpoint == "quiz.take" and request.view_args:
+        stash_answers(request.view_args["quiz_key"])
+        return redirect(url_for("quiz.take", **request.view_args))
+    return errors.expired_form()
 
 
 def _unstash(quiz) -> dict | None:
