@@ -1,4 +1,19 @@
-"""All models, imported here so that Alembic and the app see every table."""
+"""All models, imported here so that Alembic and the app see every table.
+
+Rooms (one file per area; import models from here, `from curriculum.models import User`):
+- base.py       UTC timestamps (`UTCDateTime`, `utcnow`)
+- people.py     User, UserTrack; roles, tracks, genders
+- geography.py  Province, District, Commune
+- progress.py   LessonView, QuizAttempt, QuizDraft, SurveyResponse (pre/post),
+                ModuleCompletion, Certificate; `Submission`, the columns an attempt and
+                a response share
+- workshops.py  Workshop, WorkshopSession, WorkshopFacilitator, Enrolment, Attendance,
+                SetupCode
+- vetting.py    VettingCase, CriterionCheck, Decision, ConductConcern (append-only)
+- reports.py    CmgMonthlyReport (counts, never names), CommuneGroup, CommuneGroupMember
+- audit.py      AuditEvent: who saw or changed what, and when
+- security.py   LoginAttempt (throttling counted in the database)
+"""
 
 from curriculum.models.audit import AuditEvent
 from curriculum.models.geography import Commune, District, Province
