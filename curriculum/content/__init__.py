@@ -1,7 +1,28 @@
-"""Content: modules/ and quizzes/ loaded into an immutable, validated Catalog."""
+"""Content: modules/ and quizzes/ loaded into an immutable, validated Catalog.
 
-from curriculum.content.loader import ContentError, ContentInvalid, load_catalog
+Where things are (read top to bottom, each room imports only the ones above it):
+
+- model.py       the immutable objects the catalogue holds (Lesson, Quiz, Catalog...)
+- sections.py    the headings of a lesson, in both languages, in one table, and the parts
+                 of a body they mark
+- parsing.py     reading files: TOML, lesson front matter; ContentError, ContentInvalid and
+                 the Reader that collects every error with file and line
+- stamping.py    hashes of English text and `flask content stamp`
+- rendering.py   lesson Markdown to HTML, glossary links resolved
+- validation.py  the rules: lesson bodies (sections, length), translation state, links
+                 between modules, quizzes and tracks, prerequisite cycles
+- lessons.py     a module folder: module.toml and its lesson pairs
+- quizzes.py     quizzes/: module quizzes, knowledge tests, the attitude survey
+- loader.py      `load_catalog`, the entry point, and glossary, tracks and vetting files
+- status.py      translation state per module (`flask content status`, admin page)
+
+Public names: `load_catalog`, `ContentError`, `ContentInvalid`, `Catalog`, `term_anchor`,
+`catalog()` (the catalogue loaded at start-up).
+"""
+
+from curriculum.content.loader import load_catalog
 from curriculum.content.model import Catalog
+from curriculum.content.parsing import ContentError, ContentInvalid
 
 __all__ = ["Catalog", "ContentError", "ContentInvalid", "load_catalog", "term_anchor"]
 

@@ -1,12 +1,40 @@
-"""Record in Khmer files the hash of the English text they translate."""
+"""Hashes of English text, and recording them in the Khmer files that translate it.
 
+A lesson's hash is that of its English file; a TOML file's hash is that of its English
+strings in file order. `flask content stamp` writes them into `source_sha256`.
+"""
+
+import hashlib
 import re
 import tomllib
 from pathlib import Path
 
-from curriculum.content.loader import english_hash, short_hash
-
 STAMP_RE = re.compile(r'^(source_sha256\s*=\s*)"([^"]*)"', re.MULTILINE)
+
+
+def short_hash(data: bytes) -> str:
+    """Return the first 16 hex digits of the SHA-256 of data."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def english_strings(node) -> list[str]:
+    """Return every English string of a parsed TOML document, in file order."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "en" and isinstance(value, str):
+                out.append(value)
+            else:
+                out.extend(english_strings(value))
+    elif isinstance(node, list):
+        for item in node:
+            out.extend(english_strings(item))
+    return out
+
+
+def english_hash(doc: dict) -> str:
+    """Return the hash of a TOML document's English text."""
+    return short_hash("\x1f".join(english_strings(doc)).encode())
 
 
 def _replace(text: str, new_hash: str, force: bool) -> str:
