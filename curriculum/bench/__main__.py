@@ -30,7 +30,9 @@ from curriculum.config import ROOT
 
 def main() -> None:
     """Run the benchmark and print and save the figures."""
-    parser = argparse.ArgumentParser(prog="python -m curriculum.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m curriculum.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument(
         "--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10000))
     )
