@@ -982,105 +982,128 @@ def check_roster_file(
     read_problems = list(table.problems)
     rows = table.rows
     if not table.ok:
-        if any(p.row == 0 or p.code in _HEADER_CODES for p in read_problems):
-            return ImportCheck([], sorted(read_problems, key=_problem_order))
-        # Some cells are wrong: read the rest anyway, so that the rules below
-        # (usernames, repeated rows) are checked too and every problem is listed.
-        rows = spreadsheets.read_table(
-            filename, data, _lenient(columns), max_rows=MAX_IMPORT_ROWS
-        ).rows
-        if not rows:
-            return ImportCheck([], sorted(read_problems, key=_problem_order))
+        rows = _rows_despite_problems(table, columns, filename, data)
+    if not rows:
+        return ImportCheck([], sorted(read_problems, key=_problem_order))
     numbers = _row_numbers(filename, data, len(rows))
     numbered = list(zip(numbers, rows, strict=True))
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    usernames = [row["username"] for _, row in numbered if row["username"]]
-    taken = (
-        set(
-            db.session.scalars(
-                select(User.username).where(User.username.in_(usernames))
-            )
-        )
-        if usernames
-        else set()
+    checks = _FileChecks(workshop, numbered)
+    return ImportCheck(
+        [row for _, row in numbered] if table.ok else [],
+        sorted(read_problems + checks.problems, key=_problem_order),
+        sorted(checks.warnings, key=_problem_order),
     )
-    phones = [row["phone"] for _, row in numbered if row["phone"]]
-    index = _PeopleIndex(_province_of(workshop), phones)
-    seen_username: dict[str, int] = {}
-    seen_person: dict[tuple[frozenset, str], int] = {}
-    seen_name: dict[str, int] = {}
-    seen_phone: dict[str, int] = {}
-    matched: dict[int, list[tuple[int, bool, bool]]] = {}
-    for number, row in numbered:
-        username = row["username"]
-        if username:
-            if username in taken:
-                problems.append(
-                    Problem(
-                        number, "username", "username_taken", {"username": username}
-                    )
-                )
-            elif username in seen_username:
-                problems.append(
-                    Problem(
-                        number,
-                        "username",
-                        "username_repeated",
-                        {"other": seen_username[username]},
-                    )
-                )
-            seen_username.setdefault(username, number)
+
+
+def _rows_despite_problems(
+    table: spreadsheets.Table, columns: list[Column], filename: str, data: bytes
+) -> list[dict]:
+    """Return the rows of a file with wrong cells, or none when its header is wrong."""
+    if any(p.row == 0 or p.code in _HEADER_CODES for p in table.problems):
+        return []
+    # Some cells are wrong: read the rest anyway, so that the rules below
+    # (usernames, repeated rows) are checked too and every problem is listed.
+    lenient = _lenient(columns)
+    return spreadsheets.read_table(
+        filename, data, lenient, max_rows=MAX_IMPORT_ROWS
+    ).rows
+
+
+class _FileChecks:
+    """The rows of a roster file checked against each other and existing accounts."""
+
+    def __init__(self, workshop: Workshop, numbered: list[tuple[int, dict]]) -> None:
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        usernames = [row["username"] for _, row in numbered if row["username"]]
+        self.taken = _taken_usernames(usernames)
+        phones = [row["phone"] for _, row in numbered if row["phone"]]
+        self.index = _PeopleIndex(_province_of(workshop), phones)
+        self.seen_username: dict[str, int] = {}
+        self.seen_person: dict[tuple[frozenset, str], int] = {}
+        self.seen_name: dict[str, int] = {}
+        self.seen_phone: dict[str, int] = {}
+        self.matched: dict[int, list[tuple[int, bool, bool]]] = {}
+        for number, row in numbered:
+            self._check_row(number, row)
+        self._warn_about_accounts()
+
+    def _check_row(self, number: int, row: dict) -> None:
+        if row["username"]:
+            self._check_username(number, row["username"])
         names = frozenset(_name_keys(row["name"], row["latin_name"]))
         phone = row["phone"] or ""
         person = (names, phone)
-        if person in seen_person:
-            problems.append(
-                Problem(number, None, "row_repeated", {"other": seen_person[person]})
+        if person in self.seen_person:
+            self.problems.append(
+                Problem(
+                    number, None, "row_repeated", {"other": self.seen_person[person]}
+                )
             )
-            continue
-        seen_person[person] = number
+            return
+        self.seen_person[person] = number
+        self._check_same_in_file(number, names, phone)
+        for user_id, (by_name, by_phone) in self.index.matches(
+            set(names), phone
+        ).items():
+            self.matched.setdefault(user_id, []).append((number, by_name, by_phone))
+
+    def _check_username(self, number: int, username: str) -> None:
+        if username in self.taken:
+            self.problems.append(
+                Problem(number, "username", "username_taken", {"username": username})
+            )
+        elif username in self.seen_username:
+            other = self.seen_username[username]
+            self.problems.append(
+                Problem(number, "username", "username_repeated", {"other": other})
+            )
+        self.seen_username.setdefault(username, number)
+
+    def _check_same_in_file(self, number: int, names: frozenset, phone: str) -> None:
+        other = next((self.seen_name[k] for k in names if k in self.seen_name), None)
+        if other is not None:
+            self.warnings.append(
+                Problem(number, "name", "same_name_in_file", {"other": other})
+            )
         for key in names:
-            if key in seen_name:
-                warnings.append(
-                    Problem(
-                        number, "name", "same_name_in_file", {"other": seen_name[key]}
-                    )
+            self.seen_name.setdefault(key, number)
+        if not phone:
+            return
+        if phone in self.seen_phone:
+            self.warnings.append(
+                Problem(
+                    number,
+                    "phone",
+                    "same_phone_in_file",
+                    {"other": self.seen_phone[phone]},
                 )
-                break
-        for key in names:
-            seen_name.setdefault(key, number)
-        if phone:
-            if phone in seen_phone:
-                warnings.append(
-                    Problem(
-                        number,
-                        "phone",
-                        "same_phone_in_file",
-                        {"other": seen_phone[phone]},
-                    )
-                )
-            seen_phone.setdefault(phone, number)
-        for user_id, (by_name, by_phone) in index.matches(set(names), phone).items():
-            matched.setdefault(user_id, []).append((number, by_name, by_phone))
-    if matched:
-        people = {person.id: person for person in _users_by_ids(sorted(matched))}
-        for user_id, hits in matched.items():
+            )
+        self.seen_phone.setdefault(phone, number)
+
+    def _warn_about_accounts(self) -> None:
+        if not self.matched:
+            return
+        people = {person.id: person for person in _users_by_ids(sorted(self.matched))}
+        for user_id, hits in self.matched.items():
             person = people.get(user_id)
             if person is None:
                 continue
+            params = {"name": person.display_name, "username": person.username}
             for number, by_name, by_phone in hits:
                 code = (
                     "same_name_and_phone"
                     if by_name and by_phone
                     else ("same_name" if by_name else "same_phone")
                 )
-                params = {"name": person.display_name, "username": person.username}
-                warnings.append(Problem(number, None, code, params))
-    return ImportCheck(
-        [row for _, row in numbered] if table.ok else [],
-        sorted(read_problems + problems, key=_problem_order),
-        sorted(warnings, key=_problem_order),
+                self.warnings.append(Problem(number, None, code, params))
+
+
+def _taken_usernames(usernames: list[str]) -> set[str]:
+    if not usernames:
+        return set()
+    return set(
+        db.session.scalars(select(User.username).where(User.username.in_(usernames)))
     )
 
 
