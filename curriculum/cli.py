@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from curriculum.config import Config
 from curriculum.content import ContentInvalid, load_catalog, term_anchor
+from curriculum.content.fairness import fairness_report, fairness_warnings
 from curriculum.content.stamping import stamp
 from curriculum.content.status import content_status
 from curriculum.extensions import db
@@ -213,17 +214,24 @@ def _content_paths() -> tuple[Path, Path, Path]:
     return Config.ROOT, Config.MODULES_DIR, Config.QUIZZES_DIR
 
 
-@content_cli.command("check")
-def content_check():
-    """Validate every content file; print errors with file and line."""
+def _catalog_or_exit():
     root, modules, quizzes = _content_paths()
     try:
-        catalog = load_catalog(root, modules, quizzes, term_anchor)
+        return load_catalog(root, modules, quizzes, term_anchor)
     except ContentInvalid as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)
         click.echo(f"{len(exc.errors)} error(s) in the content.", err=True)
         sys.exit(1)
+
+
+@content_cli.command("check")
+@click.option(
+    "--strict", is_flag=True, help="Fail on quiz-fairness warnings too (CI does)."
+)
+def content_check(strict):
+    """Validate every content file; print errors with file and line, then warnings."""
+    catalog = _catalog_or_exit()
     lessons = sum(len(m.lessons) for m in catalog.modules)
     questions = sum(len(q.questions) for q in catalog.quizzes.values())
     click.echo(
@@ -231,6 +239,24 @@ def content_check():
         f"{len(catalog.quizzes)} quizzes, {questions} questions, "
         f"{len(catalog.glossary)} glossary terms."
     )
+    warnings = fairness_warnings(catalog)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    if warnings:
+        click.echo(
+            f"{len(warnings)} quiz-fairness warning(s); "
+            "`flask content fairness` shows the figures.",
+            err=True,
+        )
+        if strict:
+            sys.exit(1)
+
+
+@content_cli.command("fairness")
+def content_fairness():
+    """Print the quiz-fairness figures per quiz and overall, and near-duplicates."""
+    for line in fairness_report(_catalog_or_exit()):
+        click.echo(line)
 
 
 @content_cli.command("status")
