@@ -135,6 +135,11 @@ def can_manage_workshops(user: User) -> bool:
     return user.is_authenticated and user.role in ("facilitator", "admin")
 
 
+def can_see_facilitator_notes(user: User) -> bool:
+    """Return True for those who lead sessions: a lesson's notes are for them only."""
+    return can_manage_workshops(user)
+
+
 def can_manage_workshop(user: User, workshop: Workshop) -> bool:
     """Return True for an admin, the workshop's creator and its co-facilitators."""
     if not can_manage_workshops(user):

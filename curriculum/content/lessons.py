@@ -6,7 +6,7 @@ from pathlib import Path
 from curriculum.content.model import LOCALES, Lesson, Module, Text
 from curriculum.content.parsing import LessonFile, Reader, line_of
 from curriculum.content.rendering import render_lesson
-from curriculum.content.sections import body_without_sources
+from curriculum.content.sections import split_notes, trainee_text
 from curriculum.content.stamping import english_hash, short_hash
 from curriculum.content.validation import (
     KEY_RE,
@@ -55,19 +55,23 @@ def _lesson(
     for loc in ("en", "km"):
         check_body(r, files[loc], read[loc].text, read[loc].body, loc)
     title = _titles(r, files, read)
-    html = {}
+    html, notes = {}, {}
     linked: dict[str, None] = {}
     for loc in ("en", "km"):
-        rendered, found = render_lesson(read[loc].body, r.term_url)
+        trainee_body, notes_body = split_notes(read[loc].body, loc)
+        rendered, found = render_lesson(trainee_body, r.term_url)
+        notes[loc], in_notes = render_lesson(notes_body, r.term_url)
         html[loc] = rendered
         linked.update(dict.fromkeys(t for t in found if t in terms))
-        for term in found:
+        for term in found + in_notes:
             if term not in terms:
                 r.error(
                     files[loc],
                     line_of(read[loc].text, f"glossary:{term}"),
                     f"unknown glossary term {term!r}",
                 )
+    for name, parts in (("facilitator notes", notes), ("model answers", html)):
+        _check_mirrored(r, files, read, name, parts)
     r.remember(files["km"], km.text)
     translation = check_translation(r, files["km"], km.meta, version)
     minutes = en.meta.get("minutes", 10)
@@ -78,14 +82,31 @@ def _lesson(
         title=title,
         html=Text(km=html["km"], en=html["en"]),
         minutes=int(minutes) if isinstance(minutes, int) else 10,
-        en_words=len(body_without_sources(en.body, "en").split()),
-        km_chars=len("".join(body_without_sources(km.body, "km").split())),
+        en_words=len(trainee_text(en.body, "en").split()),
+        km_chars=len("".join(trainee_text(km.body, "km").split())),
         version=version,
         translation=translation,
         path_en=r.rel(files["en"]),
         path_km=r.rel(files["km"]),
         terms=tuple(linked),
+        notes=Text(km=notes["km"], en=notes["en"]),
     )
+
+
+def _check_mirrored(r: Reader, files, read, name: str, parts: dict[str, str]) -> None:
+    """Record an error when one language has a section the other lacks."""
+    if name == "facilitator notes":
+        has = {loc: bool(parts[loc].strip()) for loc in LOCALES}
+    else:
+        has = {loc: 'class="model-answers"' in parts[loc] for loc in LOCALES}
+    if has["en"] != has["km"]:
+        missing = "km" if has["en"] else "en"
+        r.error(
+            files[missing],
+            1,
+            f"the {'Khmer' if missing == 'km' else 'English'} lesson has no {name}; "
+            f"the {'English' if missing == 'km' else 'Khmer'} one has",
+        )
 
 
 def load_lessons(

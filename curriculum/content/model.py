@@ -49,6 +49,8 @@ class Lesson:
     path_en: str
     path_km: str
     terms: tuple[str, ...] = ()  # glossary keys linked from the lesson, in order
+    # Facilitator notes as HTML; trainees never see them.
+    notes: Text = Text(km="", en="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from curriculum.content.sections import MODEL_ANSWER_TITLES
+
 GLOSSARY_SCHEME = "glossary:"
 
 
@@ -28,6 +30,36 @@ class _GlossaryLinks(Treeprocessor):
                 link.set("rel", "noopener noreferrer")
 
 
+class _FoldedAnswers(Treeprocessor):
+    """Fold each "Model answers" heading and what follows it into <details>.
+
+    A reader studying alone opens the answers after thinking; no script is needed.
+    """
+
+    def run(self, root: ET.Element) -> None:
+        children = list(root)
+        i = 0
+        while i < len(children):
+            child = children[i]
+            title = "".join(child.itertext()).strip()
+            if child.tag != "h3" or title not in MODEL_ANSWER_TITLES:
+                i += 1
+                continue
+            end = i + 1
+            while end < len(children) and children[end].tag not in ("h2", "h3"):
+                end += 1
+            details = ET.Element("details", {"class": "model-answers"})
+            summary = ET.SubElement(details, "summary")
+            summary.text = title
+            position = list(root).index(child)
+            for moved in children[i + 1 : end]:
+                root.remove(moved)
+                details.append(moved)
+            root.remove(child)
+            root.insert(position, details)
+            i = end
+
+
 class _GlossaryExtension(Extension):
     def __init__(self, term_url: Callable[[str], str], found: list[str]):
         super().__init__()
@@ -38,6 +70,7 @@ class _GlossaryExtension(Extension):
         md.treeprocessors.register(
             _GlossaryLinks(md, self.term_url, self.found), "glossary_links", 5
         )
+        md.treeprocessors.register(_FoldedAnswers(md), "folded_answers", 4)
 
 
 def render_lesson(body: str, term_url: Callable[[str], str]) -> tuple[str, list[str]]:

@@ -5,14 +5,16 @@ from pathlib import Path
 
 from curriculum.content.model import Translation
 from curriculum.content.parsing import Reader, line_of
-from curriculum.content.sections import body_without_sources, heading
+from curriculum.content.sections import heading, split_notes, trainee_text
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "scenario")
 QUIZ_KINDS = ("module", "knowledge", "attitude")
 CRITERION_KINDS = ("training", "attendance", "manual")
 MC_RULES = ("partial", "all-or-nothing")
 REVIEW_STATES = ("draft", "reviewed")
-MIN_EN_WORDS, MAX_EN_WORDS = 300, 900
+# Words a trainee reads (not facilitator notes, not Sources): aim for 400-500.
+MIN_EN_WORDS, MAX_EN_WORDS = 250, 900
+MAX_NOTES_WORDS = 400
 MIN_KM_CHARS = 900
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RESERVED_MODULE_KEYS = ("modules", "glossary")  # taken by pages under /learn/
@@ -51,7 +53,35 @@ def check_body(r: Reader, path: Path, text: str, body: str, locale: str) -> None
         )
     if "![" in body:
         r.error(path, line_of(text, "!["), "images are not allowed in lessons")
+    _check_headings(r, path, text, body, locale)
+    teaching = trainee_text(body, locale)
+    if locale == "en":
+        words = len(teaching.split())
+        if words < MIN_EN_WORDS:
+            r.error(path, 1, f"too short: {words} words (at least {MIN_EN_WORDS})")
+        elif words > MAX_EN_WORDS:
+            r.error(
+                path,
+                1,
+                f"too long: {words} words for trainees (at most {MAX_EN_WORDS}; "
+                "move the rest into '## Facilitator notes')",
+            )
+        notes = len(split_notes(body, locale)[1].split())
+        if notes > MAX_NOTES_WORDS:
+            r.error(
+                path,
+                line_of(text, heading(locale, "facilitator_notes")),
+                f"facilitator notes too long: {notes} words (at most {MAX_NOTES_WORDS})",
+            )
+    else:
+        chars = len("".join(teaching.split()))
+        if chars < MIN_KM_CHARS:
+            r.error(path, 1, f"too short: {chars} characters (at least {MIN_KM_CHARS})")
+
+
+def _check_headings(r: Reader, path: Path, text: str, body: str, locale: str) -> None:
     key_heading = heading(locale, "key_messages")
+    notes_heading = heading(locale, "facilitator_notes")
     sources_heading = heading(locale, "sources")
     headings = [ln.strip() for ln in body.split("\n") if ln.startswith("## ")]
     for needed in (key_heading, sources_heading):
@@ -61,17 +91,16 @@ def check_body(r: Reader, path: Path, text: str, body: str, locale: str) -> None
         r.error(
             path, line_of(text, sources_heading), "Sources must be the last section"
         )
-    teaching = body_without_sources(body, locale)
-    if locale == "en":
-        words = len(teaching.split())
-        if words < MIN_EN_WORDS:
-            r.error(path, 1, f"too short: {words} words (at least {MIN_EN_WORDS})")
-        elif words > MAX_EN_WORDS:
-            r.error(path, 1, f"too long: {words} words (at most {MAX_EN_WORDS})")
-    else:
-        chars = len("".join(teaching.split()))
-        if chars < MIN_KM_CHARS:
-            r.error(path, 1, f"too short: {chars} characters (at least {MIN_KM_CHARS})")
+    if headings.count(notes_heading) > 1:
+        r.error(path, line_of(text, notes_heading), f"only one '{notes_heading}'")
+    elif notes_heading in headings and key_heading in headings:
+        at = headings.index(notes_heading)
+        if at == 0 or headings[at - 1] != key_heading:
+            r.error(
+                path,
+                line_of(text, notes_heading),
+                f"'{notes_heading}' comes right after '{key_heading}', before Sources",
+            )
 
 
 def cross_check(r: Reader, modules, quizzes, tracks, tracks_path: Path) -> None:
