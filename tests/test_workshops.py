@@ -22,6 +22,7 @@ from curriculum.models import (
     WorkshopFacilitator,
 )
 from curriculum.services import grading, quizzes, setup_codes, workshops
+from curriculum.services.workshops import attendance as attendance_service
 from tests.conftest import make_user
 
 ZWSP = "\u200b"
@@ -583,7 +584,7 @@ def test_a_tap_that_loses_the_race_relies_on_the_unique_constraint(
     item = workshop.sessions[0]
     assert workshops.mark_attendance(item, person, True, users["facilitator"])
     # As if the other request had not committed yet when this one looked.
-    monkeypatch.setattr(workshops, "_attendance_row", lambda *args: None)
+    monkeypatch.setattr(attendance_service, "_attendance_row", lambda *args: None)
     assert not workshops.mark_attendance(item, person, True, users["facilitator"])
     assert db.session.scalar(select(func.count(Attendance.id))) == 1
 

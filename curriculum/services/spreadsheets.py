@@ -106,9 +106,9 @@ def read_table(
         # Header, max_rows data rows and one more to tell that there are too many.
         limit = max_rows + 2
         if extension == ".csv":
-            rows = _csv_rows(data, limit)
+            rows = csv_rows(data, limit)
         else:
-            rows = _xlsx_rows(data, limit)
+            rows = xlsx_rows(data, limit)
         if len(rows) < 2:
             raise _Refused("empty_file")
         if len(rows) == limit:
@@ -162,7 +162,8 @@ def _extension(filename: str) -> str:
     return extension
 
 
-def _csv_rows(data: bytes, limit: int) -> list[tuple[int, list[str]]]:
+def csv_rows(data: bytes, limit: int) -> list[tuple[int, list[str]]]:
+    """Return the non-blank rows of a CSV file with their row numbers, up to limit."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -193,7 +194,8 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list[str]]]:
+def xlsx_rows(data: bytes, limit: int) -> list[tuple[int, list[str]]]:
+    """Return the non-blank rows of an XLSX file's first sheet with their numbers."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())

@@ -1,0 +1,160 @@
+"""Paper results: module quiz sheets and pre/post measures entered by a facilitator."""
+
+import hashlib
+
+from sqlalchemy import select
+
+from curriculum.content.model import AttitudeSurvey, Catalog, Module, Quiz
+from curriculum.extensions import db
+from curriculum.models import QuizAttempt, SurveyResponse, User, Workshop
+from curriculum.services import audit, quizzes
+from curriculum.services import surveys as survey_service
+from curriculum.services.workshops.errors import WorkshopError
+from curriculum.services.workshops.roster import Participant
+
+
+def paper_token(workshop: Workshop, user: User, quiz_key: str) -> str:
+    """Return the idempotency key of a paper sheet: entered twice, it is saved once."""
+    token = f"paper-{workshop.id}-{user.id}-{quiz_key}"
+    if len(token) > 64:
+        token = "paper-" + hashlib.sha256(token.encode()).hexdigest()[:58]
+    return token
+
+
+def workshop_quizzes(workshop: Workshop, catalog: Catalog) -> list[tuple[Module, Quiz]]:
+    """Return the module quizzes of the workshop's modules, in course order."""
+    found = []
+    for key in workshop.module_keys or []:
+        module = catalog.module(key)
+        quiz = catalog.quiz(module.quiz_key) if module else None
+        if quiz is not None:
+            found.append((module, quiz))
+    return sorted(found, key=lambda pair: pair[0].order)
+
+
+def measures(workshop: Workshop, catalog: Catalog, people: list[Participant]):
+    """Return the pre/post measures for this roster: knowledge tests, then attitude."""
+    tracks = {track for person in people for track in person.user.tracks}
+    found = []
+    for track in catalog.tracks:
+        if track.key in tracks and track.knowledge_test:
+            quiz = catalog.quiz(track.knowledge_test)
+            if quiz is not None:
+                found.append((track.knowledge_test, "knowledge", quiz))
+    if catalog.attitude:
+        found.append((catalog.attitude.key, "attitude", catalog.attitude))
+    return found
+
+
+def paper_attempts(
+    workshop: Workshop, quiz: Quiz, people: list[Participant]
+) -> dict[int, QuizAttempt]:
+    """Return this workshop's paper attempts at a quiz, by user id (one query)."""
+    tokens = {paper_token(workshop, p.user, quiz.key): p.user.id for p in people}
+    if not tokens:
+        return {}
+    rows = db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.idempotency_key.in_(list(tokens)))
+    )
+    return {row.user_id: row for row in rows}
+
+
+def enter_paper_quiz(
+    workshop: Workshop,
+    person: User,
+    quiz: Quiz,
+    answers: dict[str, list[str]],
+    by: User,
+    *,
+    locale: str,
+    catalog: Catalog,
+) -> tuple[QuizAttempt, bool]:
+    """Grade a paper sheet like an online attempt, save it once; (attempt, created)."""
+    token = paper_token(workshop, person, quiz.key)
+    existing = db.session.scalar(
+        select(QuizAttempt).where(QuizAttempt.idempotency_key == token)
+    )
+    if existing is not None:
+        return existing, False
+    # Added before the attempt, so that both are saved by the same commit or neither.
+    audit.record(
+        by,
+        "quiz.paper_entry",
+        "user",
+        person.id,
+        {"workshop": workshop.id, "quiz": quiz.key},
+    )
+    return quizzes.submit_attempt(
+        person,
+        quiz,
+        answers,
+        token=token,
+        locale=locale,
+        mode="paper",
+        entered_by=by,
+        enforce_policy=False,
+        catalog=catalog,
+    )
+
+
+def track_for_measure(person: User, kind: str, quiz_key: str, catalog: Catalog):
+    """Return the track under which a person's pre/post answers are kept, or None."""
+    for key in person.tracks:
+        track = catalog.track(key)
+        if track is None:
+            continue
+        if kind == "attitude" or track.knowledge_test == quiz_key:
+            return key
+    return None
+
+
+def survey_responses(
+    people: list[Participant], instrument: str, phase: str
+) -> dict[int, SurveyResponse]:
+    """Return the responses of the roster to one measure and phase (one query)."""
+    ids = [p.user.id for p in people]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(SurveyResponse).where(
+            SurveyResponse.user_id.in_(ids),
+            SurveyResponse.instrument == instrument,
+            SurveyResponse.phase == phase,
+        )
+    )
+    return {row.user_id: row for row in rows}
+
+
+def enter_paper_measure(
+    workshop: Workshop,
+    person: User,
+    catalog: Catalog,
+    instrument: str,
+    phase: str,
+    answers: dict,
+    by: User,
+    *,
+    locale: str,
+) -> tuple[SurveyResponse, bool]:
+    """Save a pre/post knowledge test or attitude survey from paper, once."""
+    measure = survey_service.instrument(catalog, instrument)
+    if measure is None or phase not in survey_service.PHASES:
+        raise WorkshopError("no_such_measure")
+    kind = "attitude" if isinstance(measure, AttitudeSurvey) else "knowledge"
+    track = track_for_measure(person, kind, instrument, catalog)
+    if track is None:
+        raise WorkshopError("not_on_track")
+    existing = survey_service.responses(person).get((instrument, phase))
+    if existing is not None:
+        return existing, False
+    audit.record(
+        by,
+        "survey.paper_entry",
+        "user",
+        person.id,
+        {"workshop": workshop.id, "instrument": instrument, "phase": phase},
+    )
+    offer = survey_service.Offer(instrument, kind, track, phase)
+    return survey_service.submit(
+        person, catalog, offer, answers, locale=locale, mode="paper", entered_by=by
+    )
