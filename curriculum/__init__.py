@@ -58,13 +58,19 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
         admin,
         auth,
         certificates,
+        classroom,
         cmg,
         committee,
         learn,
         main,
+        paper,
         quiz,
         reports,
+        roster,
         setup,
+        setup_cards,
+        sheets,
+        workshop_report,
         workshops,
     )
 
@@ -79,6 +85,12 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
         cmg,
         reports,
         workshops,
+        roster,
+        setup_cards,
+        sheets,
+        classroom,
+        paper,
+        workshop_report,
         admin,
     ):
         app.register_blueprint(module.bp)

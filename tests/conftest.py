@@ -11,7 +11,7 @@ from sqlalchemy import text
 from curriculum import create_app
 from curriculum.extensions import db
 from curriculum.services import geography
-from tests.factories import PASSWORD, login, make_user, require_all  # noqa: F401
+from tests.factories import login, make_user
 
 
 def _reset_database(app) -> None:

@@ -9,7 +9,7 @@ from curriculum.extensions import db
 from curriculum.models import Certificate
 from curriculum.services import quizzes, workshops
 from curriculum.services.certificates import new_code
-from tests.conftest import make_user
+from tests.factories import make_user
 
 ROLES = ("anonymous", "trainee", "facilitator", "committee", "admin")
 LOGIN = "login"  # a redirect to the sign-in page
@@ -92,41 +92,41 @@ EXPECTED = {
         "POST": (LOGIN, 403, 400, 403, 400),
     },
     "workshops.session_edit": {"POST": (LOGIN, 403, 302, 403, 302)},
-    "workshops.roster": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.enrol": {"POST": (LOGIN, 403, 400, 403, 400)},
-    "workshops.unenrol": {"POST": (LOGIN, 403, 302, 403, 302)},
-    "workshops.create_participant": {
+    "roster.roster": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "roster.enrol": {"POST": (LOGIN, 403, 400, 403, 400)},
+    "roster.unenrol": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "roster.create_participant": {
         "GET": (LOGIN, 403, 200, 403, 200),
         "POST": (LOGIN, 403, 400, 403, 400),
     },
-    "workshops.import_roster": {
+    "roster.import_roster": {
         "GET": (LOGIN, 403, 200, 403, 200),
         "POST": (LOGIN, 403, 400, 403, 400),
     },
-    "workshops.import_template": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.reissue": {"POST": (LOGIN, 403, 302, 403, 302)},
-    "workshops.cards": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.forget_cards": {"POST": (LOGIN, 403, 302, 403, 302)},
-    "workshops.signin_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.answer_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.attendance": {
+    "roster.import_template": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "setup_cards.reissue": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "setup_cards.cards": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "setup_cards.forget_cards": {"POST": (LOGIN, 403, 302, 403, 302)},
+    "sheets.signin_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "sheets.answer_sheet": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "classroom.attendance": {
         "GET": (LOGIN, 403, 200, 403, 200),
         "POST": (LOGIN, 403, 400, 403, 400),
     },
-    "workshops.present": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.present_lesson": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.paper": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.paper_entry": {
+    "classroom.present": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "classroom.present_lesson": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "paper.paper": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "paper.paper_entry": {
         "GET": (LOGIN, 403, 200, 403, 200),
         "POST": (LOGIN, 403, 400, 403, 400),
     },
-    "workshops.measure": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.measure_entry": {
+    "paper.measure": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "paper.measure_entry": {
         "GET": (LOGIN, 403, 200, 403, 200),
         "POST": (LOGIN, 403, 400, 403, 400),
     },
-    "workshops.report": {"GET": (LOGIN, 403, 200, 403, 200)},
-    "workshops.report_csv": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshop_report.report": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "workshop_report.report_csv": {"GET": (LOGIN, 403, 200, 403, 200)},
 }
 IGNORED = {"static"}
 

@@ -12,8 +12,7 @@ from curriculum.extensions import db
 from curriculum.models import AuditEvent, LoginAttempt, SetupCode
 from curriculum.models.base import utcnow
 from curriculum.services import setup_codes, workshops
-from tests.conftest import login, make_user
-from tests.test_workshops import make_workshop
+from tests.factories import login, make_user, make_workshop
 
 
 @pytest.fixture()

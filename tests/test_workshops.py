@@ -23,7 +23,14 @@ from curriculum.models import (
 )
 from curriculum.services import grading, quizzes, setup_codes, workshops
 from curriculum.services.workshops import attendance as attendance_service
-from tests.conftest import make_user
+from tests.factories import (
+    accounts_user,
+    answers_scoring,
+    as_form,
+    enrol_people,
+    make_user,
+    make_workshop,
+)
 
 ZWSP = "\u200b"
 
@@ -31,50 +38,8 @@ ZWSP = "\u200b"
 # -- factories -------------------------------------------------------------------------
 
 
-def make_workshop(by, commune, *, modules=None, days=2, per_day=1, cofacilitators=()):
-    """Create a workshop through the service, as the form does."""
-    keys = modules if modules is not None else [m.key for m in catalog().modules[:2]]
-    return workshops.create_workshop(
-        by,
-        title="សិក្ខាសាលា បឹងបត់កណ្ដាល",
-        commune=commune,
-        starts_on=date(2025, 3, 10),
-        ends_on=date(2025, 3, 9 + days),
-        module_keys=keys,
-        cofacilitators=list(cofacilitators),
-        sessions_per_day=per_day,
-    )
-
-
-def enrol_people(workshop, by, count, commune=None, tracks=("police",), prefix="p"):
-    """Create count trainees and put them on the roster; return them in order."""
-    people = []
-    for i in range(count):
-        person = make_user(f"{prefix}{workshop.id}x{i}", tracks=tracks, commune=commune)
-        workshops.enrol(workshop, person, by)
-        people.append(person)
-    return people
-
-
 def first_quiz(workshop):
     return workshops.workshop_quizzes(workshop, catalog())[0][1]
-
-
-def answers_scoring(quiz, wrong=0):
-    """Return answers right except for the first `wrong` questions."""
-    answers = {}
-    for i, question in enumerate(quiz.questions):
-        keys = sorted(question.correct)
-        if i < wrong:
-            keys = [c.key for c in question.choices if c.key not in question.correct][
-                :1
-            ]
-        answers[question.key] = keys
-    return answers
-
-
-def as_form(answers):
-    return {f"q-{key}": value for key, value in answers.items()}
 
 
 def audit_actions():
@@ -365,22 +330,6 @@ def test_search_finds_trainees_however_their_name_was_typed(
         assert f'name="user_id" value="{other.id}"' in html, query
     html = client.get(roster, query_string={"q": staff.display_name}).get_data(True)
     assert f'value="{staff.id}"' not in html  # staff are never enrolled
-
-
-def accounts_user(
-    username, name, *, phone=None, latin=None, commune=None, tracks=("cmg",)
-):
-    from curriculum.services import accounts
-
-    return accounts.create_user(
-        username=username,
-        display_name=name,
-        latin_name=latin,
-        phone=phone,
-        tracks=list(tracks),
-        province_id=commune.province_id if commune else None,
-        commune_id=commune.id if commune else None,
-    )
 
 
 def test_adding_someone_twice_keeps_one_enrolment_and_numbers_run_from_one(

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.models import Attendance, Enrolment, QuizAttempt, Workshop
-from tests.conftest import PASSWORD
-from tests.test_workshops import answers_scoring, as_form, make_workshop
+from tests.factories import PASSWORD, answers_scoring, as_form, make_workshop
 
 
 @pytest.fixture()

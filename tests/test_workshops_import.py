@@ -10,12 +10,12 @@ from curriculum.extensions import db
 from curriculum.models import AuditEvent, Enrolment, SetupCode, User
 from curriculum.services import spreadsheets, workshops
 from curriculum.services.spreadsheets import Problem
-from curriculum.views.workshops import (
+from curriculum.views.workshop_messages import (
     INVALID_REASONS,
     PROBLEM_MESSAGES,
     problem_message,
 )
-from tests.test_workshops import make_workshop
+from tests.factories import accounts_user, make_workshop
 
 GOOD_ROWS = [
     ["ឈ្មោះ", "ឈ្មោះឡាតាំង", "ទូរស័ព្ទ", "ភេទ", "ក្រុម"],
@@ -171,8 +171,6 @@ def test_a_file_level_problem_is_explained(client, users, as_user, workshop):
 def test_possible_duplicates_stop_the_import_until_confirmed(
     client, users, as_user, workshop, places
 ):
-    from tests.test_workshops import accounts_user
-
     accounts_user("old.dara", "ហេង\u200bដារ៉ា", commune=places["pursat_b"])
     rows = [
         ["name", "phone", "track"],

@@ -27,7 +27,10 @@ Rooms (import the package, `from curriculum.services import workshops`, and call
 - report.py        the workshop report (attendance, quiz results, pre/post change) and
                    record_export
 
-The views that call these are in curriculum/views/workshops.py.
+The pages that call these are in curriculum/views/: workshops.py (list, form, sessions),
+roster.py, setup_cards.py, classroom.py (attendance, projector), sheets.py (printed),
+paper.py (paper results), workshop_report.py; workshop_pages.py loads a workshop or
+404s, workshop_messages.py has the sentence for every error code.
 """
 
 from curriculum.services.workshops.attendance import mark_attendance, present_ids

@@ -1,0 +1,300 @@
+"""Paper results typed in: module quiz sheets and pre/post measures."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from curriculum.content import catalog
+from curriculum.extensions import db
+from curriculum.forms.workshops import GotoForm, PaperForm
+from curriculum.i18n import current_locale, khmer_digits
+from curriculum.khmer import parse_int
+from curriculum.models import User, Workshop
+from curriculum.permissions import can_manage_workshops
+from curriculum.services import surveys, workshops
+from curriculum.views.decorators import require
+from curriculum.views.workshop_messages import error_message
+from curriculum.views.workshop_pages import (
+    closed_redirect,
+    page_helpers,
+    participant_or_404,
+    workshop_or_404,
+)
+
+bp = Blueprint("paper", __name__, url_prefix="/workshops")
+bp.context_processor(page_helpers)
+
+
+def _quiz_of_workshop(workshop: Workshop, quiz_key: str):
+    for module, quiz in workshops.workshop_quizzes(workshop, catalog()):
+        if quiz.key == quiz_key:
+            return module, quiz
+    abort(404)
+
+
+def _goto(endpoint: str, **values):
+    """Open the entry of the participant whose number was typed (GET ?n=)."""
+    if request.args.get("n") is None:
+        return None
+    number = parse_int(request.args.get("n"))
+    if number is None:
+        flash(_("Type the participant number written on the sheet."), "error")
+        return None
+    return redirect(url_for(endpoint, participant=number, **values))
+
+
+@bp.route("/<int:workshop_id>/paper/<quiz_key>")
+@require(can_manage_workshops)
+def paper(workshop_id: int, quiz_key: str):
+    """List the participants and whose paper quiz sheet is entered."""
+    workshop = workshop_or_404(workshop_id)
+    module, quiz = _quiz_of_workshop(workshop, quiz_key)
+    jump = _goto("paper.paper_entry", workshop_id=workshop.id, quiz_key=quiz.key)
+    if jump is not None:
+        return jump
+    people = workshops.roster(workshop)
+    return render_template(
+        "workshops/paper.html",
+        workshop=workshop,
+        module=module,
+        quiz=quiz,
+        people=people,
+        entered=workshops.paper_attempts(workshop, quiz, people),
+        goto=GotoForm(formdata=None),
+    )
+
+
+def _posted_quiz_answers(quiz) -> dict[str, list[str]]:
+    return {
+        q.key: [key for key in request.form.getlist(f"q-{q.key}")[:20] if key]
+        for q in quiz.questions
+    }
+
+
+@bp.route(
+    "/<int:workshop_id>/paper/<quiz_key>/<int:participant>", methods=["GET", "POST"]
+)
+@require(can_manage_workshops)
+def paper_entry(workshop_id: int, quiz_key: str, participant: int):
+    """Enter one participant's paper quiz sheet; it is graded like an online attempt."""
+    workshop = workshop_or_404(workshop_id)
+    module, quiz = _quiz_of_workshop(workshop, quiz_key)
+    person = participant_or_404(workshop, participant)
+    existing = workshops.paper_attempts(workshop, quiz, [person]).get(person.user.id)
+    form = PaperForm()
+    answers: dict[str, list[str]] = existing.answers if existing else {}
+    status = 200
+    if request.method == "POST":
+        if (closed := closed_redirect(workshop)) is not None:
+            return closed
+        answers = _posted_quiz_answers(quiz)
+        if form.validate_on_submit() and any(answers.values()):
+            attempt, created = workshops.enter_paper_quiz(
+                workshop,
+                person.user,
+                quiz,
+                answers,
+                current_user,
+                locale=current_locale(),
+                catalog=catalog(),
+            )
+            if created:
+                flash(
+                    _(
+                        "Sheet %(number)s is saved: %(percent)s%%.",
+                        number=khmer_digits(person.number),
+                        percent=khmer_digits(round(attempt.percent)),
+                    ),
+                    "info",
+                )
+            else:
+                flash(
+                    _(
+                        "Sheet %(number)s was already entered. Nothing was changed.",
+                        number=khmer_digits(person.number),
+                    ),
+                    "error",
+                )
+            return redirect(
+                _next_sheet(
+                    workshop,
+                    person,
+                    "paper.paper_entry",
+                    "paper.paper",
+                    quiz_key=quiz.key,
+                )
+            )
+        flash(_("No answer is ticked. Tick the answers written on the sheet."), "error")
+        status = 400
+    return render_template(
+        "workshops/paper_entry.html",
+        workshop=workshop,
+        title=module.title,
+        back=url_for("paper.paper", workshop_id=workshop.id, quiz_key=quiz.key),
+        measure=quiz,
+        attitude=False,
+        person=person,
+        existing=existing,
+        entered_by=_entered_by(existing),
+        answers=answers,
+        form=form,
+    ), status
+
+
+def _entered_by(record):
+    if record is None or record.entered_by_id is None:
+        return None
+    return db.session.get(User, record.entered_by_id)
+
+
+def _next_sheet(workshop, person, entry_endpoint, list_endpoint, **values) -> str:
+    """Return the next participant's entry, or the list after the last one."""
+    following = workshops.participant_after(workshop, person.number)
+    if following is None:
+        return url_for(list_endpoint, workshop_id=workshop.id, **values)
+    return url_for(
+        entry_endpoint, workshop_id=workshop.id, participant=following.number, **values
+    )
+
+
+def _measure_or_404(workshop: Workshop, instrument: str, phase: str):
+    if phase not in surveys.PHASES:
+        abort(404)
+    people = workshops.roster(workshop)
+    for key, kind, measure in workshops.measures(workshop, catalog(), people):
+        if key == instrument:
+            return kind, measure, people
+    abort(404)
+
+
+@bp.route("/<int:workshop_id>/measures/<instrument>/<phase>")
+@require(can_manage_workshops)
+def measure(workshop_id: int, instrument: str, phase: str):
+    """List the participants and whose pre/post paper test is entered."""
+    workshop = workshop_or_404(workshop_id)
+    kind, found, people = _measure_or_404(workshop, instrument, phase)
+    jump = _goto(
+        "paper.measure_entry",
+        workshop_id=workshop.id,
+        instrument=instrument,
+        phase=phase,
+    )
+    if jump is not None:
+        return jump
+    return render_template(
+        "workshops/measure.html",
+        workshop=workshop,
+        kind=kind,
+        attitude=kind == "attitude",
+        module=None,
+        measure=found,
+        instrument=instrument,
+        phase=phase,
+        people=people,
+        eligible={
+            p.user.id
+            for p in people
+            if workshops.track_for_measure(p.user, kind, instrument, catalog())
+        },
+        entered=workshops.survey_responses(people, instrument, phase),
+        goto=GotoForm(formdata=None),
+    )
+
+
+@bp.route(
+    "/<int:workshop_id>/measures/<instrument>/<phase>/<int:participant>",
+    methods=["GET", "POST"],
+)
+@require(can_manage_workshops)
+def measure_entry(workshop_id: int, instrument: str, phase: str, participant: int):
+    """Enter one participant's paper knowledge test or attitude survey, pre or post."""
+    workshop = workshop_or_404(workshop_id)
+    kind, found, _people = _measure_or_404(workshop, instrument, phase)
+    person = participant_or_404(workshop, participant)
+    attitude = kind == "attitude"
+    existing = workshops.survey_responses([person], instrument, phase).get(
+        person.user.id
+    )
+    if workshops.track_for_measure(person.user, kind, instrument, catalog()) is None:
+        abort(404)
+    form = PaperForm()
+    # Answers given online are the trainee's own: only paper ones are shown here.
+    answers = existing.answers if existing and existing.mode == "paper" else {}
+    status = 200
+    if request.method == "POST":
+        if (closed := closed_redirect(workshop)) is not None:
+            return closed
+        if attitude:
+            answers = {
+                item.key: request.form.get(f"q-{item.key}", "")[:16]
+                for item in found.items
+            }
+        else:
+            answers = _posted_quiz_answers(found)
+        if form.validate_on_submit() and any(answers.values()):
+            try:
+                _response, created = workshops.enter_paper_measure(
+                    workshop,
+                    person.user,
+                    catalog(),
+                    instrument,
+                    phase,
+                    answers,
+                    current_user,
+                    locale=current_locale(),
+                )
+            except workshops.WorkshopError as error:
+                flash(error_message(error), "error")
+                return redirect(
+                    url_for(
+                        "paper.measure",
+                        workshop_id=workshop.id,
+                        instrument=instrument,
+                        phase=phase,
+                    )
+                )
+            if created:
+                flash(
+                    _("Sheet %(number)s is saved.", number=khmer_digits(person.number)),
+                    "info",
+                )
+            else:
+                flash(
+                    _(
+                        "Sheet %(number)s was already entered. Nothing was changed.",
+                        number=khmer_digits(person.number),
+                    ),
+                    "error",
+                )
+            return redirect(
+                _next_sheet(
+                    workshop,
+                    person,
+                    "paper.measure_entry",
+                    "paper.measure",
+                    instrument=instrument,
+                    phase=phase,
+                )
+            )
+        flash(_("No answer is ticked. Tick the answers written on the sheet."), "error")
+        status = 400
+    return render_template(
+        "workshops/paper_entry.html",
+        workshop=workshop,
+        title=None,
+        kind=kind,
+        phase=phase,
+        back=url_for(
+            "paper.measure",
+            workshop_id=workshop.id,
+            instrument=instrument,
+            phase=phase,
+        ),
+        measure=found,
+        attitude=attitude,
+        person=person,
+        existing=existing,
+        entered_by=_entered_by(existing),
+        answers=answers,
+        form=form,
+    ), status
