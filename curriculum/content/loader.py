@@ -19,6 +19,7 @@ from curriculum.content.model import (
 )
 from curriculum.content.parsing import ContentError, ContentInvalid, Reader
 from curriculum.content.quizzes import load_attitude, load_quiz
+from curriculum.content.spelling import khmer_problems
 from curriculum.content.stamping import english_hash, short_hash
 from curriculum.content.validation import (
     CRITERION_KINDS,
@@ -197,6 +198,10 @@ def load_catalog(
     """Load and validate all content; raise ContentInvalid listing every error."""
     reader = Reader(root, term_url)
     catalog = _load(reader, modules_dir, quizzes_dir)
+    for path, text in reader.texts():
+        if path.name.endswith((".km.md", ".toml")):
+            for line, message in khmer_problems(text):
+                reader.error(path, line, message)
     if reader.errors:
         raise ContentInvalid(reader.errors)
     return catalog

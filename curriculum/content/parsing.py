@@ -88,6 +88,10 @@ class Reader:
         """Keep a file's text so that later errors can name a line in it."""
         self._texts[path] = text
 
+    def texts(self) -> list[tuple[Path, str]]:
+        """Return every file read so far with its text."""
+        return list(self._texts.items())
+
     def read_toml(self, path: Path) -> dict | None:
         """Return a parsed TOML file, or None after recording why it cannot be read."""
         try:

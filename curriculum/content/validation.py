@@ -13,7 +13,7 @@ CRITERION_KINDS = ("training", "attendance", "manual")
 MC_RULES = ("partial", "all-or-nothing")
 REVIEW_STATES = ("draft", "reviewed")
 # Words a trainee reads (not facilitator notes, not Sources): aim for 400-500.
-MIN_EN_WORDS, MAX_EN_WORDS = 250, 900
+MIN_EN_WORDS, MAX_EN_WORDS = 250, 600
 MAX_NOTES_WORDS = 400
 MIN_KM_CHARS = 900
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
