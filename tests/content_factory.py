@@ -111,7 +111,7 @@ text.km = "មិនយល់ស្រប"
 key = "a01"
 reverse = false
 text.en = "A woman should obey her husband."
-text.km = "ស្ត្រីគួរស្តាប់បង្គាប់ប្តី។"
+text.km = "ស្ត្រីគួរស្តាប់បង្គាប់ប្ដី។"
 [[items]]
 key = "a02"
 reverse = true
