@@ -119,91 +119,72 @@ def all_figures(catalog: Catalog) -> tuple[dict[str, Figures], Figures]:
     return per_quiz, total
 
 
+def _outside(part: int, whole: int, low: float, high: float) -> str | None:
+    """Return "(share, limits)" when part/whole lies outside [low, high], else None."""
+    share = _share(part, whole)
+    if low <= share <= high:
+        return None
+    limits = f"at most {_pct(high)}" if low == 0 else f"{_pct(low)}-{_pct(high)}"
+    return f"({_pct(share)}, {limits})"
+
+
 def _quiz_warnings(path: str, fig: Figures) -> list[FairnessWarning]:
-    out = []
+    found = []
     if fig.single >= MIN_ITEMS_FOR_POSITION:
         pos, count = max(sorted(fig.positions.items()), key=lambda kv: kv[1])
-        share = _share(count, fig.single)
-        if share > MAX_POSITION_SHARE_QUIZ:
-            out.append(
-                FairnessWarning(
-                    path,
-                    f"key position {pos} is the key of {count} of {fig.single} "
-                    f"single-answer items ({_pct(share)}, at most "
-                    f"{_pct(MAX_POSITION_SHARE_QUIZ)})",
-                )
+        off = _outside(count, fig.single, 0, MAX_POSITION_SHARE_QUIZ)
+        if off:
+            found.append(
+                f"key position {pos} is the key of {count} of {fig.single} "
+                f"single-answer items {off}"
             )
-    share = _share(fig.longest, fig.single)
-    if share > MAX_LONGEST_SHARE_QUIZ:
-        out.append(
-            FairnessWarning(
-                path,
-                f"the key is the longest choice in {fig.longest} of {fig.single} "
-                f"single-answer items ({_pct(share)}, at most "
-                f"{_pct(MAX_LONGEST_SHARE_QUIZ)})",
-            )
+    off = _outside(fig.longest, fig.single, 0, MAX_LONGEST_SHARE_QUIZ)
+    if off:
+        found.append(
+            f"the key is the longest choice in {fig.longest} of {fig.single} "
+            f"single-answer items {off}"
         )
     if fig.multiple >= MIN_MULTIPLE_FOR_SPREAD and len(fig.key_counts) == 1:
         (n,) = fig.key_counts
-        out.append(
-            FairnessWarning(
-                path,
-                f"all {fig.multiple} multiple-select items have {n} correct options "
-                "(vary the number)",
-            )
+        found.append(
+            f"all {fig.multiple} multiple-select items have {n} correct options "
+            "(vary the number)"
         )
-    return out
+    return [FairnessWarning(path, message) for message in found]
 
 
 def _overall_warnings(total: Figures) -> list[FairnessWarning]:
-    path = "quizzes/"
-    out = []
-    low, high = POSITION_SHARE_ALL
+    found = []
     for pos in POSITIONS:
-        if not total.having[pos]:
-            continue
-        share = _share(total.positions[pos], total.having[pos])
-        if not low <= share <= high:
-            out.append(
-                FairnessWarning(
-                    path,
-                    f"across all quizzes position {pos} is the key of "
-                    f"{total.positions[pos]} of {total.having[pos]} items that have it "
-                    f"({_pct(share)}, {_pct(low)}-{_pct(high)})",
-                )
-            )
-    share = _share(total.longest, total.single)
-    if share > MAX_LONGEST_SHARE_ALL:
-        out.append(
-            FairnessWarning(
-                path,
-                f"across all quizzes the key is the longest choice in {total.longest} "
-                f"of {total.single} single-answer items ({_pct(share)}, at most "
-                f"{_pct(MAX_LONGEST_SHARE_ALL)})",
-            )
+        off = total.having[pos] and _outside(
+            total.positions[pos], total.having[pos], *POSITION_SHARE_ALL
         )
-    share = _share(total.all_but_one, total.multiple)
-    if share > MAX_ALL_BUT_ONE_SHARE:
-        out.append(
-            FairnessWarning(
-                path,
-                f"across all quizzes {total.all_but_one} of {total.multiple} "
-                f"multiple-select items have all but one option correct ({_pct(share)}, "
-                f"at most {_pct(MAX_ALL_BUT_ONE_SHARE)})",
+        if off:
+            found.append(
+                f"position {pos} is the key of {total.positions[pos]} of "
+                f"{total.having[pos]} items that have it {off}"
             )
+    off = _outside(total.longest, total.single, 0, MAX_LONGEST_SHARE_ALL)
+    if off:
+        found.append(
+            f"the key is the longest choice in {total.longest} of {total.single} "
+            f"single-answer items {off}"
         )
-    low, high = TRUE_SHARE_ALL
-    share = _share(total.true_keyed, total.truefalse)
-    if total.truefalse and not low <= share <= high:
-        out.append(
-            FairnessWarning(
-                path,
-                f"across all quizzes 'true' is the key of {total.true_keyed} of "
-                f"{total.truefalse} true/false items ({_pct(share)}, "
-                f"{_pct(low)}-{_pct(high)})",
-            )
+    off = _outside(total.all_but_one, total.multiple, 0, MAX_ALL_BUT_ONE_SHARE)
+    if off:
+        found.append(
+            f"{total.all_but_one} of {total.multiple} multiple-select items have all "
+            f"but one option correct {off}"
         )
-    return out
+    off = total.truefalse and _outside(
+        total.true_keyed, total.truefalse, *TRUE_SHARE_ALL
+    )
+    if off:
+        found.append(
+            f"'true' is the key of {total.true_keyed} of {total.truefalse} "
+            f"true/false items {off}"
+        )
+    return [FairnessWarning("quizzes/", f"across all quizzes {m}") for m in found]
 
 
 def _normalised(question: Question) -> str:
