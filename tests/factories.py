@@ -7,7 +7,11 @@ modules import what they need from here, never from conftest or from one another
 import os
 from datetime import date
 
+from sqlalchemy import select
+
 from curriculum.content import catalog
+from curriculum.extensions import db
+from curriculum.models import AuditEvent
 from curriculum.services import accounts, workshops
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
@@ -72,6 +76,16 @@ def enrol_people(workshop, by, count, commune=None, tracks=("police",), prefix="
         workshops.enrol(workshop, person, by)
         people.append(person)
     return people
+
+
+def first_quiz(workshop):
+    """Return the first module quiz of a workshop."""
+    return workshops.workshop_quizzes(workshop, catalog())[0][1]
+
+
+def audit_actions():
+    """Return the actions of every audit event, oldest first."""
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def answers_scoring(quiz, wrong=0):

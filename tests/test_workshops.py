@@ -27,7 +27,9 @@ from tests.factories import (
     accounts_user,
     answers_scoring,
     as_form,
+    audit_actions,
     enrol_people,
+    first_quiz,
     make_user,
     make_workshop,
 )
@@ -36,14 +38,6 @@ ZWSP = "\u200b"
 
 
 # -- factories -------------------------------------------------------------------------
-
-
-def first_quiz(workshop):
-    return workshops.workshop_quizzes(workshop, catalog())[0][1]
-
-
-def audit_actions():
-    return list(db.session.scalars(select(AuditEvent.action)))
 
 
 class QueryCounter:

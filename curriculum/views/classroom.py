@@ -10,15 +10,16 @@ from curriculum.permissions import can_manage_workshops
 from curriculum.services import workshops
 from curriculum.views.decorators import require
 from curriculum.views.workshop_pages import (
-    closed_redirect,
     page_helpers,
     participant_or_404,
+    refused,
     session_or_404,
     workshop_or_404,
 )
 
 bp = Blueprint("classroom", __name__, url_prefix="/workshops")
 bp.context_processor(page_helpers)
+bp.register_error_handler(workshops.WorkshopError, refused)
 
 
 @bp.route(
@@ -31,8 +32,7 @@ def attendance(workshop_id: int, session_number: int):
     workshop = workshop_or_404(workshop_id)
     item = session_or_404(workshop, session_number)
     if request.method == "POST":
-        if (closed := closed_redirect(workshop)) is not None:
-            return closed
+        workshops.check_open(workshop)
         form = AttendanceForm()
         number = parse_int(form.participant.data)
         if not form.validate_on_submit() or number is None:

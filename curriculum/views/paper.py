@@ -15,14 +15,15 @@ from curriculum.services import surveys, workshops
 from curriculum.views.decorators import require
 from curriculum.views.workshop_messages import error_message
 from curriculum.views.workshop_pages import (
-    closed_redirect,
     page_helpers,
     participant_or_404,
+    refused,
     workshop_or_404,
 )
 
 bp = Blueprint("paper", __name__, url_prefix="/workshops")
 bp.context_processor(page_helpers)
+bp.register_error_handler(workshops.WorkshopError, refused)
 
 
 def _quiz_of_workshop(workshop: Workshop, quiz_key: str):
@@ -85,8 +86,7 @@ def paper_entry(workshop_id: int, quiz_key: str, participant: int):
     answers: dict[str, list[str]] = existing.answers if existing else {}
     status = 200
     if request.method == "POST":
-        if (closed := closed_redirect(workshop)) is not None:
-            return closed
+        workshops.check_open(workshop)
         answers = _posted_quiz_answers(quiz)
         if form.validate_on_submit() and any(answers.values()):
             attempt, created = workshops.enter_paper_quiz(
@@ -222,8 +222,7 @@ def measure_entry(workshop_id: int, instrument: str, phase: str, participant: in
     answers = existing.answers if existing and existing.mode == "paper" else {}
     status = 200
     if request.method == "POST":
-        if (closed := closed_redirect(workshop)) is not None:
-            return closed
+        workshops.check_open(workshop)
         if attitude:
             answers = {
                 item.key: request.form.get(f"q-{item.key}", "")[:16]

@@ -36,14 +36,15 @@ from curriculum.views.workshop_messages import (
     problem_message,
 )
 from curriculum.views.workshop_pages import (
-    closed_redirect,
     page_helpers,
     participant_or_404,
+    refused,
     workshop_or_404,
 )
 
 bp = Blueprint("roster", __name__, url_prefix="/workshops")
 bp.context_processor(page_helpers)
+bp.register_error_handler(workshops.WorkshopError, refused)
 
 
 @bp.route("/<int:workshop_id>/roster")
@@ -76,8 +77,7 @@ def roster(workshop_id: int):
 def enrol(workshop_id: int):
     """Put an existing trainee on the roster."""
     workshop = workshop_or_404(workshop_id)
-    if (closed := closed_redirect(workshop)) is not None:
-        return closed
+    workshops.check_open(workshop)
     form = EnrolForm()
     if not form.validate_on_submit():
         abort(400)
@@ -115,8 +115,7 @@ def unenrol(workshop_id: int, participant: int):
     """Take someone added by mistake off the roster (not once marked present)."""
     workshop = workshop_or_404(workshop_id)
     person = participant_or_404(workshop, participant)
-    if (closed := closed_redirect(workshop)) is not None:
-        return closed
+    workshops.check_open(workshop)
     if ActionForm().validate_on_submit():
         try:
             workshops.unenrol(workshop, person, current_user)
@@ -146,8 +145,7 @@ def _fill_participant_choices(form: ParticipantForm) -> None:
 def create_participant(workshop_id: int):
     """Create an account for someone without one, warning about likely duplicates."""
     workshop = workshop_or_404(workshop_id)
-    if (closed := closed_redirect(workshop)) is not None:
-        return closed
+    workshops.check_open(workshop)
     form = ParticipantForm()
     _fill_participant_choices(form)
     matches: list[workshops.Match] = []
@@ -209,8 +207,7 @@ def create_participant(workshop_id: int):
 def import_roster(workshop_id: int):
     """Import a roster file: every row is checked first, and any problem stops it."""
     workshop = workshop_or_404(workshop_id)
-    if (closed := closed_redirect(workshop)) is not None:
-        return closed
+    workshops.check_open(workshop)
     form = ImportForm()
     checked = None
     status = 200

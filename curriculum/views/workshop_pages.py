@@ -1,14 +1,14 @@
 """What every workshop page needs: its workshop, participant or session, or a 404.
 
-Also the template helpers of the workshop pages (`page_helpers`, registered by each
-workshop blueprint) and the redirect shown when a closed workshop refuses a change.
+Also what each workshop blueprint registers: the template helpers (`page_helpers`)
+and the handler of a `WorkshopError` no view caught (`refused`: a change to a closed
+workshop, refused by the services, goes back to the workshop's page with a message).
 """
 
 from datetime import UTC, datetime
 from datetime import time as clock
 
-from flask import abort, flash, redirect, url_for
-from flask_babel import gettext as _
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from curriculum.content import catalog
@@ -17,6 +17,7 @@ from curriculum.i18n import format_day
 from curriculum.models import Workshop, WorkshopSession
 from curriculum.permissions import can_manage_workshop
 from curriculum.services import workshops
+from curriculum.views.workshop_messages import error_message
 
 # The letters of the answer choices on paper sheets, in the order of the quiz file.
 LETTERS = {"km": "កខគឃងចឆជឈញ", "en": "ABCDEFGHIJ"}
@@ -56,9 +57,8 @@ def session_or_404(workshop: Workshop, number: int) -> WorkshopSession:
     return workshops.session_by_number(workshop, number) or abort(404)
 
 
-def closed_redirect(workshop: Workshop):
-    """Return a redirect when the workshop is closed (nothing may change), else None."""
-    if workshop.closed_at is None:
-        return None
-    flash(_("This workshop is closed. Reopen it to change it."), "error")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id))
+def refused(error: workshops.WorkshopError):
+    """Say why a change was refused (a closed workshop) and go back to its page."""
+    flash(error_message(error), "error")
+    workshop_id = (request.view_args or {}).get("workshop_id")
+    return redirect(url_for("workshops.show", workshop_id=workshop_id))

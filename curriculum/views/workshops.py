@@ -17,14 +17,15 @@ from curriculum.views.card_store import kept_codes
 from curriculum.views.decorators import require
 from curriculum.views.workshop_messages import error_message
 from curriculum.views.workshop_pages import (
-    closed_redirect,
     page_helpers,
+    refused,
     session_or_404,
     workshop_or_404,
 )
 
 bp = Blueprint("workshops", __name__, url_prefix="/workshops")
 bp.context_processor(page_helpers)
+bp.register_error_handler(workshops.WorkshopError, refused)
 
 
 @bp.route("/")
@@ -174,8 +175,8 @@ def show(workshop_id: int):
 def edit(workshop_id: int):
     """Change a workshop's details and co-facilitators."""
     workshop = workshop_or_404(workshop_id)
-    closed = closed_redirect(workshop)
-    return closed if closed is not None else _workshop_form(workshop)
+    workshops.check_open(workshop)
+    return _workshop_form(workshop)
 
 
 @bp.route("/<int:workshop_id>/close", methods=["POST"])
@@ -218,8 +219,7 @@ def sessions(workshop_id: int):
     _fill_session_modules(form, workshop)
     status = 200
     if request.method == "POST":
-        if (closed := closed_redirect(workshop)) is not None:
-            return closed
+        workshops.check_open(workshop)
         if form.validate():
             try:
                 workshops.add_session(
@@ -257,8 +257,7 @@ def session_edit(workshop_id: int, session_number: int):
     """Change a session's day or module, or remove it."""
     workshop = workshop_or_404(workshop_id)
     item = session_or_404(workshop, session_number)
-    if (closed := closed_redirect(workshop)) is not None:
-        return closed
+    workshops.check_open(workshop)
     target = redirect(url_for("workshops.sessions", workshop_id=workshop.id))
     try:
         if request.form.get("action") == "remove":

@@ -1,7 +1,9 @@
 """Workshops: what a facilitator does before, during and after an in-person workshop.
 
 Every change is audited and committed by the service that makes it, and refused with a
-`WorkshopError` (its `code` says why) when the rule says no. Pages about a workshop
+`WorkshopError` (its `code` says why) when the rule says no: every change to a
+workshop first calls `check_open`, so a closed workshop refuses them all
+("workshop_closed"), whoever the caller. Pages about a workshop
 load its roster, attendance and attempts in a fixed number of queries, whatever the
 number of people.
 
@@ -10,8 +12,8 @@ Rooms (import the package, `from curriculum.services import workshops`, and call
 
 - errors.py        WorkshopError
 - schedule.py      workshops and their sessions: workshops_for (a facilitator's list),
-                   create_workshop, update_workshop, close/reopen, facilitators,
-                   add_session, update_session, remove_session
+                   create_workshop, update_workshop, close/reopen and check_open,
+                   facilitators, add_session, update_session, remove_session
 - roster.py        who is on the roster, with the number printed on the sheets:
                    roster, participant, enrol, unenrol
 - people.py        finding people as Khmer is typed: search_trainees,
@@ -97,6 +99,7 @@ from curriculum.services.workshops.schedule import (
     MAX_SESSIONS_PER_DAY,
     Listed,
     add_session,
+    check_open,
     close_workshop,
     create_workshop,
     facilitators,
@@ -130,6 +133,7 @@ __all__ = [
     "SessionFigures",
     "WorkshopError",
     "add_session",
+    "check_open",
     "check_roster_file",
     "close_workshop",
     "create_participant",

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from curriculum.extensions import db
 from curriculum.models import Attendance, User, WorkshopSession
 from curriculum.services import audit
+from curriculum.services.workshops.schedule import check_open
 
 
 def present_ids(session: WorkshopSession) -> set[int]:
@@ -32,6 +33,7 @@ def mark_attendance(
 
     Marking twice changes nothing: the database allows one row per session and person.
     """
+    check_open(session.workshop)
     if present:
         if _attendance_row(session, user) is not None:
             return False

@@ -15,6 +15,7 @@ from curriculum.services import accounts, audit, setup_codes
 from curriculum.services.workshops.errors import WorkshopError
 from curriculum.services.workshops.people import province_of
 from curriculum.services.workshops.roster import next_number
+from curriculum.services.workshops.schedule import check_open
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 _PHONE = re.compile(r"0[1-9][0-9]{7,8}")
@@ -151,6 +152,7 @@ def create_participant(
     username: str | None = None,
 ) -> Created:
     """Create a trainee's account, enrol him or her, issue a setup code; commit."""
+    check_open(workshop)
     name = username or free_usernames([latin_name])[0]
     if username_taken(name):
         raise WorkshopError("username_taken", username=name)

@@ -11,6 +11,7 @@ from curriculum.services import audit, quizzes
 from curriculum.services import surveys as survey_service
 from curriculum.services.workshops.errors import WorkshopError
 from curriculum.services.workshops.roster import Participant
+from curriculum.services.workshops.schedule import check_open
 
 
 def paper_token(workshop: Workshop, user: User, quiz_key: str) -> str:
@@ -70,6 +71,7 @@ def enter_paper_quiz(
     catalog: Catalog,
 ) -> tuple[QuizAttempt, bool]:
     """Grade a paper sheet like an online attempt, save it once; (attempt, created)."""
+    check_open(workshop)
     token = paper_token(workshop, person, quiz.key)
     existing = db.session.scalar(
         select(QuizAttempt).where(QuizAttempt.idempotency_key == token)
@@ -137,6 +139,7 @@ def enter_paper_measure(
     locale: str,
 ) -> tuple[SurveyResponse, bool]:
     """Save a pre/post knowledge test or attitude survey from paper, once."""
+    check_open(workshop)
     measure = survey_service.instrument(catalog, instrument)
     if measure is None or phase not in survey_service.PHASES:
         raise WorkshopError("no_such_measure")

@@ -9,6 +9,7 @@ from curriculum.extensions import db
 from curriculum.models import Attendance, Enrolment, User, Workshop, WorkshopSession
 from curriculum.services import audit
 from curriculum.services.workshops.errors import WorkshopError
+from curriculum.services.workshops.schedule import check_open
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def trainee_by_id(user_id: int) -> User | None:
 
 def enrol(workshop: Workshop, user: User, by: User) -> tuple[Enrolment, bool]:
     """Put a trainee on the roster once, with the next number; return (row, created)."""
+    check_open(workshop)
     for _ in range(3):
         existing = _enrolment_of(workshop, user)
         if existing is not None:
@@ -109,6 +111,7 @@ def next_number(workshop: Workshop) -> int:
 
 def unenrol(workshop: Workshop, person: Participant, by: User) -> None:
     """Take someone added by mistake off the roster; refused once marked present."""
+    check_open(workshop)
     session_ids = select(WorkshopSession.id).where(
         WorkshopSession.workshop_id == workshop.id
     )

@@ -27,6 +27,7 @@ from curriculum.services.workshops.people import (
     users_by_ids,
 )
 from curriculum.services.workshops.roster import next_number
+from curriculum.services.workshops.schedule import check_open
 
 MAX_IMPORT_ROWS = 150
 _GENDER_WORDS = {
@@ -389,6 +390,7 @@ def import_roster(
     workshop: Workshop, by: User, rows: list[dict[str, object]]
 ) -> list[Created]:
     """Create and enrol everyone of a checked file in one transaction; issue codes."""
+    check_open(workshop)
     wanted = [row["username"] or None for row in rows]
     automatic = free_usernames(
         [

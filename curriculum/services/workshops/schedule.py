@@ -167,6 +167,7 @@ def update_workshop(
     cofacilitators: list[User],
 ) -> None:
     """Change a workshop's details and co-facilitators (the creator stays); commit."""
+    check_open(workshop)
     _check_dates(starts_on, ends_on)
     if any(not starts_on <= item.held_on <= ends_on for item in workshop.sessions):
         raise WorkshopError("sessions_outside")
@@ -199,6 +200,12 @@ def update_workshop(
         {"facilitators": sorted(wanted)},
     )
     db.session.commit()
+
+
+def check_open(workshop: Workshop) -> None:
+    """Refuse any change to a closed workshop: WorkshopError('workshop_closed')."""
+    if workshop.closed_at is not None:
+        raise WorkshopError("workshop_closed")
 
 
 def close_workshop(workshop: Workshop, by: User) -> None:
@@ -235,6 +242,7 @@ def add_session(
     workshop: Workshop, by: User, held_on: date, module_key: str | None
 ) -> WorkshopSession:
     """Add a session after the last one and commit."""
+    check_open(workshop)
     _check_session_day(workshop, held_on)
     last = db.session.scalar(
         select(func.max(WorkshopSession.number)).where(
@@ -267,6 +275,7 @@ def update_session(
     session: WorkshopSession, by: User, held_on: date, module_key: str | None
 ) -> None:
     """Change a session's day and module and commit."""
+    check_open(session.workshop)
     _check_session_day(session.workshop, held_on)
     session.held_on, session.module_key = held_on, module_key or None
     audit.record(
@@ -281,6 +290,7 @@ def update_session(
 
 def remove_session(session: WorkshopSession, by: User) -> None:
     """Remove a session nobody was marked at; raise WorkshopError otherwise."""
+    check_open(session.workshop)
     marked = db.session.scalar(
         select(func.count(Attendance.id)).where(Attendance.session_id == session.id)
     )
