@@ -20,7 +20,7 @@ translations: install
 
 ## run: install, build the database, load the curriculum and demo accounts, serve
 run: translations
-	$(FLASK) content check
+	$(FLASK) content check --strict
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -35,7 +35,7 @@ test-fast: translations
 
 ## check: content, translations and static checks, as CI runs them
 check: translations lint
-	$(FLASK) content check
+	$(FLASK) content check --strict
 	$(FLASK) i18n check
 
 ## lint: ruff (style, bugs, gettext misuse) and bandit (no high-severity finding)
