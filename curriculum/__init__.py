@@ -11,11 +11,53 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import lazyload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from curriculum import errors, i18n
+from curriculum import cli, errors, i18n, permissions
 from curriculum.config import ROOT, Config, TestConfig
 from curriculum.content import ContentInvalid, load_catalog, term_anchor
 from curriculum.extensions import babel, compress, csrf, db, login_manager, migrate
 from curriculum.headers import add_security_headers
+from curriculum.models import User
+from curriculum.static_files import asset_url
+from curriculum.views import (
+    admin,
+    auth,
+    certificates,
+    classroom,
+    cmg,
+    committee,
+    learn,
+    main,
+    paper,
+    quiz,
+    reports,
+    roster,
+    setup,
+    setup_cards,
+    sheets,
+    workshop_report,
+    workshops,
+)
+
+# Every blueprint, in the order their routes are matched.
+BLUEPRINTS = (
+    main,
+    auth,
+    setup,
+    learn,
+    quiz,
+    certificates,
+    committee,
+    cmg,
+    reports,
+    workshops,
+    roster,
+    setup_cards,
+    sheets,
+    classroom,
+    paper,
+    workshop_report,
+    admin,
+)
 
 
 @event.listens_for(Engine, "connect")
@@ -54,53 +96,12 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     _init_login(app)
 
-    from curriculum.views import (
-        admin,
-        auth,
-        certificates,
-        classroom,
-        cmg,
-        committee,
-        learn,
-        main,
-        paper,
-        quiz,
-        reports,
-        roster,
-        setup,
-        setup_cards,
-        sheets,
-        workshop_report,
-        workshops,
-    )
-
-    for module in (
-        main,
-        auth,
-        setup,
-        learn,
-        quiz,
-        certificates,
-        committee,
-        cmg,
-        reports,
-        workshops,
-        roster,
-        setup_cards,
-        sheets,
-        classroom,
-        paper,
-        workshop_report,
-        admin,
-    ):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
 
     _init_catalog(app)
     _init_templates(app)
     errors.register(app)
-
-    from curriculum import cli
-
     cli.register(app)
 
     @app.before_request
@@ -123,8 +124,6 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from curriculum.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -158,9 +157,6 @@ def _init_catalog(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    from curriculum import permissions
-    from curriculum.static_files import asset_url
-
     app.jinja_env.filters["digits"] = i18n.khmer_digits
     app.jinja_env.filters["number"] = i18n.format_number
     app.jinja_env.filters["day"] = i18n.format_day
