@@ -42,3 +42,19 @@ def test_a_track_error_names_the_configured_tracks_file_and_line(elsewhere):
     (error,) = [e for e in info.value.errors if "gamma" in e.message]
     assert error.path == str(path)
     assert error.line == text[: text.index('"gamma"')].count("\n") + 1
+
+
+def test_a_list_right_under_a_bold_line_renders_as_a_list():
+    from curriculum.content.rendering import render_lesson
+
+    html, _ = render_lesson("**You must:**\n- listen;\n- refer.\n", term_url)
+    assert (
+        "<ul>\n<li>listen;</li>" in html and "<p><strong>You must:</strong></p>" in html
+    )
+
+
+def test_a_year_inside_a_paragraph_line_is_not_made_a_list():
+    from curriculum.content.rendering import render_lesson
+
+    html, _ = render_lesson("The law was passed in\n2005 by the Assembly.\n", term_url)
+    assert "<ol>" not in html and "<ul>" not in html

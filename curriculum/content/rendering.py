@@ -1,5 +1,6 @@
 """Lesson Markdown to HTML, once at load, with glossary links resolved."""
 
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - builds trees from our own Markdown
 from collections.abc import Callable
 
@@ -10,6 +11,23 @@ from markdown.treeprocessors import Treeprocessor
 from curriculum.content.sections import MODEL_ANSWER_TITLES
 
 GLOSSARY_SCHEME = "glossary:"
+_LIST_ITEM = re.compile(r"^([-*+]|\d+\.)\s")
+
+
+def _loosen_lists(body: str) -> str:
+    """Put a blank line before a list that starts right under a paragraph line.
+
+    Writers type "**You must:**" and the list on the next line, as most editors allow;
+    Python-Markdown would run such a list into the paragraph.
+    """
+    lines = body.split("\n")
+    out = lines[:1]
+    for before, line in zip(lines, lines[1:], strict=False):
+        glued = before.strip() and not before.startswith((" ", "\t", "#", ">"))
+        if glued and _LIST_ITEM.match(line) and not _LIST_ITEM.match(before):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 class _GlossaryLinks(Treeprocessor):
@@ -80,5 +98,5 @@ def render_lesson(body: str, term_url: Callable[[str], str]) -> tuple[str, list[
         extensions=[_GlossaryExtension(term_url, found), "sane_lists"],
         output_format="html",
     )
-    html = md.convert(body)
+    html = md.convert(_loosen_lists(body))
     return html, found
