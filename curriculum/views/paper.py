@@ -1,10 +1,13 @@
 """Paper results typed in: module quiz sheets and pre/post measures."""
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from curriculum.content import catalog
+from curriculum.content.model import AttitudeSurvey, Quiz
 from curriculum.extensions import db
 from curriculum.forms.workshops import GotoForm, PaperForm
 from curriculum.i18n import current_locale, khmer_digits
@@ -65,11 +68,92 @@ def paper(workshop_id: int, quiz_key: str):
     )
 
 
-def _posted_quiz_answers(quiz) -> dict[str, list[str]]:
+def _posted_answers(measure, attitude: bool) -> dict:
+    if attitude:
+        return {
+            item.key: request.form.get(f"q-{item.key}", "")[:16]
+            for item in measure.items
+        }
     return {
         q.key: [key for key in request.form.getlist(f"q-{q.key}")[:20] if key]
-        for q in quiz.questions
+        for q in measure.questions
     }
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """The sheet an entry page is about, and the pages around it."""
+
+    workshop: Workshop
+    person: workshops.Participant
+    measure: Quiz | AttitudeSurvey
+    list_endpoint: str
+    entry_endpoint: str
+    values: dict
+
+    @property
+    def attitude(self) -> bool:
+        return isinstance(self.measure, AttitudeSurvey)
+
+    def list_url(self) -> str:
+        return url_for(self.list_endpoint, workshop_id=self.workshop.id, **self.values)
+
+    def next_url(self) -> str:
+        """Return the next participant's entry, or the list after the last one."""
+        following = workshops.participant_after(self.workshop, self.person.number)
+        if following is None:
+            return self.list_url()
+        return url_for(
+            self.entry_endpoint,
+            workshop_id=self.workshop.id,
+            participant=following.number,
+            **self.values,
+        )
+
+
+def _entry_page(sheet: _Sheet, existing, shown: dict, enter, saved, **page):
+    """Show a sheet's entry page; a POST saves it once with `enter(answers)`.
+
+    `saved(record)` says what was saved; `page` is passed on to the template.
+    """
+    form = PaperForm()
+    answers = shown
+    status = 200
+    if request.method == "POST":
+        workshops.check_open(sheet.workshop)
+        answers = _posted_answers(sheet.measure, sheet.attitude)
+        if form.validate_on_submit() and any(answers.values()):
+            try:
+                record, created = enter(answers)
+            except workshops.WorkshopError as error:
+                flash(error_message(error), "error")
+                return redirect(sheet.list_url())
+            if created:
+                flash(saved(record), "info")
+            else:
+                flash(
+                    _(
+                        "Sheet %(number)s was already entered. Nothing was changed.",
+                        number=khmer_digits(sheet.person.number),
+                    ),
+                    "error",
+                )
+            return redirect(sheet.next_url())
+        flash(_("No answer is ticked. Tick the answers written on the sheet."), "error")
+        status = 400
+    return render_template(
+        "workshops/paper_entry.html",
+        workshop=sheet.workshop,
+        back=sheet.list_url(),
+        measure=sheet.measure,
+        attitude=sheet.attitude,
+        person=sheet.person,
+        existing=existing,
+        entered_by=_entered_by(existing),
+        answers=answers,
+        form=form,
+        **page,
+    ), status
 
 
 @bp.route(
@@ -81,80 +165,45 @@ def paper_entry(workshop_id: int, quiz_key: str, participant: int):
     workshop = workshop_or_404(workshop_id)
     module, quiz = _quiz_of_workshop(workshop, quiz_key)
     person = participant_or_404(workshop, participant)
-    existing = workshops.paper_attempts(workshop, quiz, [person]).get(person.user.id)
-    form = PaperForm()
-    answers: dict[str, list[str]] = existing.answers if existing else {}
-    status = 200
-    if request.method == "POST":
-        workshops.check_open(workshop)
-        answers = _posted_quiz_answers(quiz)
-        if form.validate_on_submit() and any(answers.values()):
-            attempt, created = workshops.enter_paper_quiz(
-                workshop,
-                person.user,
-                quiz,
-                answers,
-                current_user,
-                locale=current_locale(),
-                catalog=catalog(),
-            )
-            if created:
-                flash(
-                    _(
-                        "Sheet %(number)s is saved: %(percent)s%%.",
-                        number=khmer_digits(person.number),
-                        percent=khmer_digits(round(attempt.percent)),
-                    ),
-                    "info",
-                )
-            else:
-                flash(
-                    _(
-                        "Sheet %(number)s was already entered. Nothing was changed.",
-                        number=khmer_digits(person.number),
-                    ),
-                    "error",
-                )
-            return redirect(
-                _next_sheet(
-                    workshop,
-                    person,
-                    "paper.paper_entry",
-                    "paper.paper",
-                    quiz_key=quiz.key,
-                )
-            )
-        flash(_("No answer is ticked. Tick the answers written on the sheet."), "error")
-        status = 400
-    return render_template(
-        "workshops/paper_entry.html",
-        workshop=workshop,
+    existing = workshops.paper_attempt(workshop, person.user, quiz)
+    sheet = _Sheet(
+        workshop,
+        person,
+        quiz,
+        "paper.paper",
+        "paper.paper_entry",
+        {"quiz_key": quiz.key},
+    )
+
+    def enter(answers):
+        return workshops.enter_paper_quiz(
+            workshop,
+            person.user,
+            quiz,
+            answers,
+            current_user,
+            locale=current_locale(),
+            catalog=catalog(),
+        )
+
+    return _entry_page(
+        sheet,
+        existing,
+        existing.answers if existing else {},
+        enter,
+        lambda attempt: _(
+            "Sheet %(number)s is saved: %(percent)s%%.",
+            number=khmer_digits(person.number),
+            percent=khmer_digits(round(attempt.percent)),
+        ),
         title=module.title,
-        back=url_for("paper.paper", workshop_id=workshop.id, quiz_key=quiz.key),
-        measure=quiz,
-        attitude=False,
-        person=person,
-        existing=existing,
-        entered_by=_entered_by(existing),
-        answers=answers,
-        form=form,
-    ), status
+    )
 
 
 def _entered_by(record):
     if record is None or record.entered_by_id is None:
         return None
     return db.session.get(User, record.entered_by_id)
-
-
-def _next_sheet(workshop, person, entry_endpoint, list_endpoint, **values) -> str:
-    """Return the next participant's entry, or the list after the last one."""
-    following = workshops.participant_after(workshop, person.number)
-    if following is None:
-        return url_for(list_endpoint, workshop_id=workshop.id, **values)
-    return url_for(
-        entry_endpoint, workshop_id=workshop.id, participant=following.number, **values
-    )
 
 
 def _measure_or_404(workshop: Workshop, instrument: str, phase: str):
@@ -211,89 +260,42 @@ def measure_entry(workshop_id: int, instrument: str, phase: str, participant: in
     workshop = workshop_or_404(workshop_id)
     kind, found, _people = _measure_or_404(workshop, instrument, phase)
     person = participant_or_404(workshop, participant)
-    attitude = kind == "attitude"
     existing = workshops.survey_responses([person], instrument, phase).get(
         person.user.id
     )
     if workshops.track_for_measure(person.user, kind, instrument, catalog()) is None:
         abort(404)
-    form = PaperForm()
-    # Answers given online are the trainee's own: only paper ones are shown here.
-    answers = existing.answers if existing and existing.mode == "paper" else {}
-    status = 200
-    if request.method == "POST":
-        workshops.check_open(workshop)
-        if attitude:
-            answers = {
-                item.key: request.form.get(f"q-{item.key}", "")[:16]
-                for item in found.items
-            }
-        else:
-            answers = _posted_quiz_answers(found)
-        if form.validate_on_submit() and any(answers.values()):
-            try:
-                _response, created = workshops.enter_paper_measure(
-                    workshop,
-                    person.user,
-                    catalog(),
-                    instrument,
-                    phase,
-                    answers,
-                    current_user,
-                    locale=current_locale(),
-                )
-            except workshops.WorkshopError as error:
-                flash(error_message(error), "error")
-                return redirect(
-                    url_for(
-                        "paper.measure",
-                        workshop_id=workshop.id,
-                        instrument=instrument,
-                        phase=phase,
-                    )
-                )
-            if created:
-                flash(
-                    _("Sheet %(number)s is saved.", number=khmer_digits(person.number)),
-                    "info",
-                )
-            else:
-                flash(
-                    _(
-                        "Sheet %(number)s was already entered. Nothing was changed.",
-                        number=khmer_digits(person.number),
-                    ),
-                    "error",
-                )
-            return redirect(
-                _next_sheet(
-                    workshop,
-                    person,
-                    "paper.measure_entry",
-                    "paper.measure",
-                    instrument=instrument,
-                    phase=phase,
-                )
-            )
-        flash(_("No answer is ticked. Tick the answers written on the sheet."), "error")
-        status = 400
-    return render_template(
-        "workshops/paper_entry.html",
-        workshop=workshop,
+    sheet = _Sheet(
+        workshop,
+        person,
+        found,
+        "paper.measure",
+        "paper.measure_entry",
+        {"instrument": instrument, "phase": phase},
+    )
+
+    def enter(answers):
+        return workshops.enter_paper_measure(
+            workshop,
+            person.user,
+            catalog(),
+            instrument,
+            phase,
+            answers,
+            current_user,
+            locale=current_locale(),
+        )
+
+    return _entry_page(
+        sheet,
+        existing,
+        # Answers given online are the trainee's own: only paper ones are shown here.
+        existing.answers if existing and existing.mode == "paper" else {},
+        enter,
+        lambda _response: _(
+            "Sheet %(number)s is saved.", number=khmer_digits(person.number)
+        ),
         title=None,
         kind=kind,
         phase=phase,
-        back=url_for(
-            "paper.measure",
-            workshop_id=workshop.id,
-            instrument=instrument,
-            phase=phase,
-        ),
-        measure=found,
-        attitude=attitude,
-        person=person,
-        existing=existing,
-        entered_by=_entered_by(existing),
-        answers=answers,
-        form=form,
-    ), status
+    )

@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from curriculum.extensions import db
 from curriculum.khmer import normalize_khmer, phone_key
-from curriculum.models import GENDERS, TRACKS, Enrolment, User, Workshop
+from curriculum.models import GENDERS, TRACKS, User, Workshop
 from curriculum.services import accounts, audit, setup_codes
 from curriculum.services.workshops.errors import WorkshopError
 from curriculum.services.workshops.people import province_of
-from curriculum.services.workshops.roster import next_number
+from curriculum.services.workshops.roster import add_enrolment, next_number
 from curriculum.services.workshops.schedule import check_open
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
@@ -168,31 +168,34 @@ def create_participant(
         province_id=province_of(workshop),
     )
     try:
-        db.session.flush()
-        audit.record(
-            by,
-            "user.create",
-            "user",
-            user.id,
-            {"role": "trainee", "workshop": workshop.id},
-        )
-        enrolment = Enrolment(
-            workshop_id=workshop.id,
-            user_id=user.id,
-            number=next_number(workshop),
-            enrolled_by_id=by.id,
-        )
-        db.session.add(enrolment)
-        audit.record(
-            by,
-            "enrolment.add",
-            "workshop",
-            workshop.id,
-            {"user": user.id, "number": enrolment.number},
-        )
-        codes = setup_codes.issue_without_commit([user], by)
+        created = enrol_new_trainees(workshop, by, [user])
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise WorkshopError("busy") from None
-    return Created(user, enrolment.number, codes[user.id])
+    return created[0]
+
+
+def enrol_new_trainees(
+    workshop: Workshop, by: User, people: list[User]
+) -> list[Created]:
+    """Save new accounts, audit them, put them on the roster, issue their codes.
+
+    Only adds to the session: the caller commits, so that all is saved or nothing.
+    """
+    db.session.flush()
+    first = next_number(workshop)
+    for offset, person in enumerate(people):
+        audit.record(
+            by,
+            "user.create",
+            "user",
+            person.id,
+            {"role": "trainee", "workshop": workshop.id},
+        )
+        add_enrolment(workshop, person, by, first + offset)
+    codes = setup_codes.issue_without_commit(people, by)
+    return [
+        Created(person, first + offset, codes[person.id])
+        for offset, person in enumerate(people)
+    ]

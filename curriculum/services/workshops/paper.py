@@ -60,6 +60,14 @@ def paper_attempts(
     return {row.user_id: row for row in rows}
 
 
+def paper_attempt(workshop: Workshop, person: User, quiz: Quiz) -> QuizAttempt | None:
+    """Return the paper attempt entered for this person's sheet, or None."""
+    token = paper_token(workshop, person, quiz.key)
+    return db.session.scalar(
+        select(QuizAttempt).where(QuizAttempt.idempotency_key == token)
+    )
+
+
 def enter_paper_quiz(
     workshop: Workshop,
     person: User,
@@ -72,31 +80,34 @@ def enter_paper_quiz(
 ) -> tuple[QuizAttempt, bool]:
     """Grade a paper sheet like an online attempt, save it once; (attempt, created)."""
     check_open(workshop)
-    token = paper_token(workshop, person, quiz.key)
-    existing = db.session.scalar(
-        select(QuizAttempt).where(QuizAttempt.idempotency_key == token)
+    return _enter_once(
+        workshop,
+        person,
+        by,
+        paper_attempt(workshop, person, quiz),
+        ("quiz.paper_entry", {"quiz": quiz.key}),
+        lambda: quizzes.submit_attempt(
+            person,
+            quiz,
+            answers,
+            token=paper_token(workshop, person, quiz.key),
+            locale=locale,
+            mode="paper",
+            entered_by=by,
+            enforce_policy=False,
+            catalog=catalog,
+        ),
     )
+
+
+def _enter_once(workshop, person, by, existing, event, submit):
+    """Return (existing, False), or audit the entry and save it: (record, True)."""
     if existing is not None:
         return existing, False
-    # Added before the attempt, so that both are saved by the same commit or neither.
-    audit.record(
-        by,
-        "quiz.paper_entry",
-        "user",
-        person.id,
-        {"workshop": workshop.id, "quiz": quiz.key},
-    )
-    return quizzes.submit_attempt(
-        person,
-        quiz,
-        answers,
-        token=token,
-        locale=locale,
-        mode="paper",
-        entered_by=by,
-        enforce_policy=False,
-        catalog=catalog,
-    )
+    action, details = event
+    # Added before the record, so that both are saved by the same commit or neither.
+    audit.record(by, action, "user", person.id, {"workshop": workshop.id, **details})
+    return submit()
 
 
 def track_for_measure(person: User, kind: str, quiz_key: str, catalog: Catalog):
@@ -127,6 +138,20 @@ def survey_responses(
     return {row.user_id: row for row in rows}
 
 
+def measure_offer(
+    person: User, catalog: Catalog, instrument: str, phase: str
+) -> survey_service.Offer:
+    """Return how a person's pre/post answers to a measure are kept; WorkshopError if not."""
+    measure = survey_service.instrument(catalog, instrument)
+    if measure is None or phase not in survey_service.PHASES:
+        raise WorkshopError("no_such_measure")
+    kind = "attitude" if isinstance(measure, AttitudeSurvey) else "knowledge"
+    track = track_for_measure(person, kind, instrument, catalog)
+    if track is None:
+        raise WorkshopError("not_on_track")
+    return survey_service.Offer(instrument, kind, track, phase)
+
+
 def enter_paper_measure(
     workshop: Workshop,
     person: User,
@@ -140,24 +165,14 @@ def enter_paper_measure(
 ) -> tuple[SurveyResponse, bool]:
     """Save a pre/post knowledge test or attitude survey from paper, once."""
     check_open(workshop)
-    measure = survey_service.instrument(catalog, instrument)
-    if measure is None or phase not in survey_service.PHASES:
-        raise WorkshopError("no_such_measure")
-    kind = "attitude" if isinstance(measure, AttitudeSurvey) else "knowledge"
-    track = track_for_measure(person, kind, instrument, catalog)
-    if track is None:
-        raise WorkshopError("not_on_track")
-    existing = survey_service.responses(person).get((instrument, phase))
-    if existing is not None:
-        return existing, False
-    audit.record(
+    offer = measure_offer(person, catalog, instrument, phase)
+    return _enter_once(
+        workshop,
+        person,
         by,
-        "survey.paper_entry",
-        "user",
-        person.id,
-        {"workshop": workshop.id, "instrument": instrument, "phase": phase},
-    )
-    offer = survey_service.Offer(instrument, kind, track, phase)
-    return survey_service.submit(
-        person, catalog, offer, answers, locale=locale, mode="paper", entered_by=by
+        survey_service.responses(person).get((instrument, phase)),
+        ("survey.paper_entry", {"instrument": instrument, "phase": phase}),
+        lambda: survey_service.submit(
+            person, catalog, offer, answers, locale=locale, mode="paper", entered_by=by
+        ),
     )

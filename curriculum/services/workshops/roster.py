@@ -69,20 +69,7 @@ def enrol(workshop: Workshop, user: User, by: User) -> tuple[Enrolment, bool]:
         existing = _enrolment_of(workshop, user)
         if existing is not None:
             return existing, False
-        enrolment = Enrolment(
-            workshop_id=workshop.id,
-            user_id=user.id,
-            number=next_number(workshop),
-            enrolled_by_id=by.id,
-        )
-        db.session.add(enrolment)
-        audit.record(
-            by,
-            "enrolment.add",
-            "workshop",
-            workshop.id,
-            {"user": user.id, "number": enrolment.number},
-        )
+        enrolment = add_enrolment(workshop, user, by, next_number(workshop))
         try:
             db.session.commit()
         except IntegrityError:
@@ -91,6 +78,22 @@ def enrol(workshop: Workshop, user: User, by: User) -> tuple[Enrolment, bool]:
             continue
         return enrolment, True
     raise WorkshopError("busy")
+
+
+def add_enrolment(workshop: Workshop, user: User, by: User, number: int) -> Enrolment:
+    """Add a roster row and its audit event to the session; the caller commits."""
+    enrolment = Enrolment(
+        workshop_id=workshop.id, user_id=user.id, number=number, enrolled_by_id=by.id
+    )
+    db.session.add(enrolment)
+    audit.record(
+        by,
+        "enrolment.add",
+        "workshop",
+        workshop.id,
+        {"user": user.id, "number": number},
+    )
+    return enrolment
 
 
 def _enrolment_of(workshop: Workshop, user: User) -> Enrolment | None:

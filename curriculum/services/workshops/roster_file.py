@@ -9,12 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from curriculum.content.model import Catalog
 from curriculum.extensions import db
 from curriculum.khmer import name_key, normalize_khmer
-from curriculum.models import TRACKS, Enrolment, User, Workshop
-from curriculum.services import audit, setup_codes, spreadsheets
+from curriculum.models import TRACKS, User, Workshop
+from curriculum.services import audit, spreadsheets
 from curriculum.services.spreadsheets import Column, Problem
 from curriculum.services.workshops.errors import WorkshopError
 from curriculum.services.workshops.new_trainees import (
     Created,
+    enrol_new_trainees,
     free_usernames,
     new_trainee,
     parse_phone,
@@ -26,7 +27,6 @@ from curriculum.services.workshops.people import (
     province_of,
     users_by_ids,
 )
-from curriculum.services.workshops.roster import next_number
 from curriculum.services.workshops.schedule import check_open
 
 MAX_IMPORT_ROWS = 150
@@ -399,7 +399,6 @@ def import_roster(
         ]
     )
     province_id = province_of(workshop)
-    first = next_number(workshop)
     people: list[User] = []
     try:
         for row, name, auto in zip(rows, wanted, automatic, strict=True):
@@ -416,36 +415,16 @@ def import_roster(
                     province_id=province_id,
                 )
             )
-        db.session.flush()
-        for offset, person in enumerate(people):
-            audit.record(
-                by,
-                "user.create",
-                "user",
-                person.id,
-                {"role": "trainee", "workshop": workshop.id},
-            )
-            db.session.add(
-                Enrolment(
-                    workshop_id=workshop.id,
-                    user_id=person.id,
-                    number=first + offset,
-                    enrolled_by_id=by.id,
-                )
-            )
-        codes = setup_codes.issue_without_commit(people, by)
+        created = enrol_new_trainees(workshop, by, people)
         audit.record(
             by,
             "roster.import",
             "workshop",
             workshop.id,
-            {"rows": len(people), "first": first},
+            {"rows": len(people), "first": created[0].number if created else None},
         )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise WorkshopError("busy") from None
-    return [
-        Created(person, first + offset, codes[person.id])
-        for offset, person in enumerate(people)
-    ]
+    return created
