@@ -7,7 +7,7 @@ not revealed.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from curriculum.extensions import db
 from curriculum.models import User, Workshop, WorkshopFacilitator
@@ -153,6 +153,18 @@ def can_manage_workshop(user: User, workshop: Workshop) -> bool:
         )
     )
     return runs is not None
+
+
+def managed_workshops_filter(user: User) -> ColumnElement[bool]:
+    """Return the SQL condition that keeps the workshops `can_manage_workshop` allows."""
+    if not can_manage_workshops(user):
+        return false()
+    if user.role == "admin":
+        return true()
+    runs = select(WorkshopFacilitator.workshop_id).where(
+        WorkshopFacilitator.user_id == user.id
+    )
+    return or_(Workshop.created_by_id == user.id, Workshop.id.in_(runs))
 
 
 def can_view_reports(user: User) -> bool:

@@ -117,3 +117,27 @@ def test_only_the_committee_in_scope_decides_and_admins_only_read(staff, places)
     assert not permissions.can_view_candidate(staff["pursat committee"], police)
     assert permissions.can_see_own_vetting(candidate)
     assert not permissions.can_see_own_vetting(police)
+
+
+def test_the_workshop_filter_keeps_exactly_the_workshops_a_user_may_manage(places):
+    from curriculum.models import Workshop
+    from tests.factories import make_workshop
+
+    admin = make_user("wadmin", "admin")
+    creator = make_user("wcreator", "facilitator", commune=places["pursat_a"])
+    helper = make_user("whelper", "facilitator", commune=places["pursat_a"])
+    other = make_user("wother", "facilitator", commune=places["pursat_b"])
+    trainee = make_user("wtrainee", tracks=["police"], commune=places["pursat_a"])
+    mine = make_workshop(creator, places["pursat_a"], cofacilitators=[helper])
+    theirs = make_workshop(other, places["pursat_b"])
+    every = [mine, theirs]
+    for user in (admin, creator, helper, other, trainee):
+        kept = set(
+            db.session.scalars(
+                select(Workshop.id).where(permissions.managed_workshops_filter(user))
+            )
+        )
+        allowed = {w.id for w in every if permissions.can_manage_workshop(user, w)}
+        assert kept == allowed, user.username
+    assert permissions.can_manage_workshop(helper, mine)
+    assert not permissions.can_manage_workshop(other, mine)

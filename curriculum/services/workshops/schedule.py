@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from curriculum.extensions import db
@@ -19,6 +19,7 @@ from curriculum.models import (
     WorkshopSession,
 )
 from curriculum.models.base import utcnow
+from curriculum.permissions import managed_workshops_filter
 from curriculum.services import accounts, audit
 from curriculum.services.workshops.errors import WorkshopError
 
@@ -48,13 +49,7 @@ def workshops_for(user: User) -> list[Listed]:
         .outerjoin(counts, counts.c.workshop_id == Workshop.id)
         .order_by(Workshop.starts_on.desc(), Workshop.id.desc())
     )
-    if user.role != "admin":
-        runs = select(WorkshopFacilitator.workshop_id).where(
-            WorkshopFacilitator.user_id == user.id
-        )
-        query = query.where(
-            or_(Workshop.created_by_id == user.id, Workshop.id.in_(runs))
-        )
+    query = query.where(managed_workshops_filter(user))
     rows = db.session.execute(query).all()
     _load_communes([workshop for workshop, _ in rows])
     return [Listed(workshop, count) for workshop, count in rows]
