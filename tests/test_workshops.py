@@ -575,7 +575,7 @@ def test_the_same_sheet_entered_twice_makes_one_attempt_and_says_so(
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 1
     assert db.session.scalar(select(QuizAttempt.percent)) == 100
     page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Entering it again changes nothing." in page
+    assert "press “Correct this sheet”" in page
     assert audit_actions().count("quiz.paper_entry") == 1
 
 

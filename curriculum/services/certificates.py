@@ -100,3 +100,39 @@ def revoke(certificate: Certificate, reason: str, by: User) -> None:
 def qr_svg(url: str) -> str:
     """Return an SVG QR code for a URL, to print on the certificate."""
     return segno.make(url, error="m").svg_inline(scale=3, dark="#1f1a24", border=2)
+
+
+# The reason written on a certificate withdrawn because a corrected paper sheet took
+# away a module it needed; such a certificate comes back when the module is passed again.
+CORRECTION_REASON = (
+    "A paper quiz sheet was corrected: a required module is no longer passed."
+)
+
+
+def follow_completions(
+    user: User, catalog: Catalog, by: User
+) -> tuple[list[str], list[str]]:
+    """Withdraw certificates whose required modules are no longer all passed, and
+    restore those withdrawn so whose modules are passed again; return (withdrawn,
+    restored) track keys. Audited; the caller commits.
+    """
+    done = completed_modules(user.id)
+    withdrawn, restored = [], []
+    for certificate in for_user(user):
+        track = catalog.track(certificate.track)
+        if track is None:
+            continue
+        complete = set(track.required) <= done
+        if certificate.revoked_at is None and not complete:
+            certificate.revoked_at = utcnow()
+            certificate.revoked_reason = CORRECTION_REASON
+            certificate.revoked_by_id = by.id
+            audit.record(by, "certificate.revoke", "certificate", certificate.id)
+            withdrawn.append(certificate.track)
+        elif certificate.revoked_reason == CORRECTION_REASON and complete:
+            certificate.revoked_at = None
+            certificate.revoked_reason = None
+            certificate.revoked_by_id = None
+            audit.record(by, "certificate.restore", "certificate", certificate.id)
+            restored.append(certificate.track)
+    return withdrawn, restored

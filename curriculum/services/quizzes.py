@@ -150,6 +150,67 @@ def submit_attempt(
     return attempt, True
 
 
+def regrade(
+    attempt: QuizAttempt, quiz: Quiz, raw_answers: dict[str, list[str]]
+) -> bool:
+    """Replace an attempt's answers and grade them again; return True when they changed.
+
+    The module's completion follows the new result: added when the attempt now passes,
+    moved to another passed attempt or removed when it no longer does. Nothing is
+    committed: the caller audits and commits.
+    """
+    answers = clean_answers(quiz, raw_answers)
+    if answers == attempt.answers:
+        return False
+    result = grading.grade(quiz, answers)
+    attempt.answers = answers
+    attempt.points = float(result.score)
+    attempt.max_points = float(result.max_score)
+    attempt.percent = result.percent
+    attempt.passed = bool(result.passed)
+    attempt.content_version = quiz.version
+    db.session.flush()
+    if quiz.module_key:
+        _follow_completion(attempt, quiz.module_key)
+    return True
+
+
+def _follow_completion(attempt: QuizAttempt, module_key: str) -> None:
+    completion = db.session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == attempt.user_id,
+            ModuleCompletion.module_key == module_key,
+        )
+    )
+    if attempt.passed:
+        if completion is None:
+            db.session.add(
+                ModuleCompletion(
+                    user_id=attempt.user_id,
+                    module_key=module_key,
+                    attempt_id=attempt.id,
+                )
+            )
+        return
+    if completion is None or completion.attempt_id != attempt.id:
+        return
+    other = db.session.scalar(
+        select(QuizAttempt.id)
+        .where(
+            QuizAttempt.user_id == attempt.user_id,
+            QuizAttempt.quiz_key == attempt.quiz_key,
+            QuizAttempt.passed.is_(True),
+            QuizAttempt.id != attempt.id,
+        )
+        .order_by(QuizAttempt.submitted_at)
+        .limit(1)
+    )
+    if other is None:
+        db.session.delete(completion)
+    else:
+        completion.attempt_id = other
+
+
 def _by_token(user: User, token: str) -> QuizAttempt | None:
     return db.session.scalar(
         select(QuizAttempt).where(

@@ -10,7 +10,7 @@ from curriculum.content import catalog
 from curriculum.content.model import AttitudeSurvey, Quiz
 from curriculum.extensions import db
 from curriculum.forms.workshops import GotoForm, PaperForm
-from curriculum.i18n import current_locale, khmer_digits
+from curriculum.i18n import current_locale, khmer_digits, track_title
 from curriculum.khmer import parse_int
 from curriculum.models import User, Workshop
 from curriculum.permissions import can_manage_workshops
@@ -111,17 +111,33 @@ class _Sheet:
         )
 
 
-def _entry_page(sheet: _Sheet, existing, shown: dict, enter, saved, **page):
+def _entry_page(
+    sheet: _Sheet, existing, shown: dict, enter, saved, correct=None, **page
+):
     """Show a sheet's entry page; a POST saves it once with `enter(answers)`.
 
-    `saved(record)` says what was saved; `page` is passed on to the template.
+    `saved(record)` says what was saved; `correct(answers)`, when given, corrects a
+    sheet entered before (it flashes and returns where to go); `page` is passed on to
+    the template.
     """
     form = PaperForm()
     answers = shown
     status = 200
+    correctable = (
+        correct is not None
+        and existing is not None
+        and existing.mode == "paper"
+        and sheet.workshop.closed_at is None
+    )
     if request.method == "POST":
         workshops.check_open(sheet.workshop)
         answers = _posted_answers(sheet.measure, sheet.attitude)
+        wants_correction = request.form.get("action") == "correct"
+        if form.validate_on_submit() and any(answers.values()) and wants_correction:
+            if correctable:
+                return redirect(correct(answers))
+            flash(_("Only a sheet entered on paper can be corrected."), "error")
+            return redirect(sheet.list_url())
         if form.validate_on_submit() and any(answers.values()):
             try:
                 record, created = enter(answers)
@@ -152,6 +168,7 @@ def _entry_page(sheet: _Sheet, existing, shown: dict, enter, saved, **page):
         entered_by=_entered_by(existing),
         answers=answers,
         form=form,
+        correctable=correctable,
         **page,
     ), status
 
@@ -186,6 +203,13 @@ def paper_entry(workshop_id: int, quiz_key: str, participant: int):
             catalog=catalog(),
         )
 
+    def correct(answers):
+        done = workshops.correct_paper_quiz(
+            workshop, person.user, quiz, answers, current_user, catalog=catalog()
+        )
+        _flash_correction(done, person.number)
+        return sheet.list_url()
+
     return _entry_page(
         sheet,
         existing,
@@ -196,8 +220,47 @@ def paper_entry(workshop_id: int, quiz_key: str, participant: int):
             number=khmer_digits(person.number),
             percent=khmer_digits(round(attempt.percent)),
         ),
+        correct=correct,
         title=module.title,
     )
+
+
+def _flash_correction(done: workshops.Correction, number: int) -> None:
+    if not done.changed:
+        flash(
+            _(
+                "Sheet %(number)s is unchanged: the answers are the same.",
+                number=khmer_digits(number),
+            ),
+            "info",
+        )
+        return
+    flash(
+        _(
+            "Sheet %(number)s is corrected: %(percent)s%% (before: %(old)s%%).",
+            number=khmer_digits(number),
+            percent=khmer_digits(round(done.attempt.percent)),
+            old=khmer_digits(round(done.old_percent)),
+        ),
+        "info",
+    )
+    for track in done.withdrawn:
+        flash(
+            _(
+                "The certificate for %(track)s was withdrawn: a module it needs is "
+                "no longer passed.",
+                track=track_title(track),
+            ),
+            "error",
+        )
+    for track in done.restored:
+        flash(
+            _(
+                "The certificate for %(track)s is valid again.",
+                track=track_title(track),
+            ),
+            "info",
+        )
 
 
 def _entered_by(record):

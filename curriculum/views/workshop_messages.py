@@ -39,6 +39,7 @@ def error_message(error: WorkshopError) -> str:
         "username_taken": _("This username is taken. Choose another."),
         "not_on_track": _("This person is not on the track of this test."),
         "no_such_measure": _("There is no such test."),
+        "no_sheet": _("No paper sheet was entered for this person yet."),
         "workshop_closed": _("This workshop is closed. Reopen it to change it."),
     }
     return messages.get(

@@ -24,7 +24,8 @@ Rooms (import the package, `from curriculum.services import workshops`, and call
                    accepted in them, check_roster_file (every problem with its row),
                    import_roster
 - attendance.py    mark_attendance (one tap, idempotent), present_ids
-- paper.py         paper results: module quiz sheets (enter_paper_quiz) and pre/post
+- paper.py         paper results: module quiz sheets (enter_paper_quiz, and
+                   correct_paper_quiz re-grades one in place) and pre/post
                    knowledge tests and attitude survey (enter_paper_measure)
 - report.py        the workshop report (attendance, quiz results, pre/post change) and
                    record_export
@@ -45,6 +46,8 @@ from curriculum.services.workshops.new_trainees import (
     username_taken,
 )
 from curriculum.services.workshops.paper import (
+    Correction,
+    correct_paper_quiz,
     enter_paper_measure,
     enter_paper_quiz,
     measure_offer,
@@ -148,6 +151,8 @@ __all__ = [
     "import_roster",
     "likely_duplicates",
     "mark_attendance",
+    "Correction",
+    "correct_paper_quiz",
     "mask_phone",
     "measure_value",
     "measure_offer",

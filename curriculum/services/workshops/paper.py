@@ -1,13 +1,14 @@
 """Paper results: module quiz sheets and pre/post measures entered by a facilitator."""
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from curriculum.content.model import AttitudeSurvey, Catalog, Module, Quiz
 from curriculum.extensions import db
 from curriculum.models import QuizAttempt, SurveyResponse, User, Workshop
-from curriculum.services import audit, quizzes
+from curriculum.services import audit, certificates, quizzes
 from curriculum.services import surveys as survey_service
 from curriculum.services.workshops.errors import WorkshopError
 from curriculum.services.workshops.roster import Participant
@@ -97,6 +98,70 @@ def enter_paper_quiz(
             enforce_policy=False,
             catalog=catalog,
         ),
+    )
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What correcting a paper sheet did."""
+
+    attempt: QuizAttempt
+    changed: bool
+    old_percent: float
+    withdrawn: tuple[str, ...] = ()  # tracks whose certificate was withdrawn
+    restored: tuple[str, ...] = ()  # tracks whose withdrawn certificate came back
+
+
+def correct_paper_quiz(
+    workshop: Workshop,
+    person: User,
+    quiz: Quiz,
+    answers: dict[str, list[str]],
+    by: User,
+    *,
+    catalog: Catalog,
+) -> Correction:
+    """Correct an entered paper sheet: re-grade it in place, never a second attempt.
+
+    Refused once the workshop is closed ("workshop_closed") or when no sheet was
+    entered ("no_sheet"). The same correction twice changes nothing the second time.
+    The completion of the module, and certificates resting on it, follow the new score.
+    """
+    check_open(workshop)
+    attempt = paper_attempt(workshop, person, quiz)
+    if attempt is None or attempt.mode != "paper":
+        raise WorkshopError("no_sheet")
+    before = {
+        "answers": attempt.answers,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+    }
+    if not quizzes.regrade(attempt, quiz, answers):
+        return Correction(attempt, False, before["percent"])
+    audit.record(
+        by,
+        "quiz.paper_correction",
+        "user",
+        person.id,
+        {
+            "workshop": workshop.id,
+            "quiz": quiz.key,
+            "attempt": attempt.id,
+            "old": before,
+            "new": {
+                "answers": attempt.answers,
+                "percent": attempt.percent,
+                "passed": attempt.passed,
+            },
+        },
+    )
+    db.session.flush()
+    withdrawn, restored = certificates.follow_completions(person, catalog, by)
+    db.session.commit()
+    if attempt.passed:
+        certificates.issue_due(person, catalog)
+    return Correction(
+        attempt, True, before["percent"], tuple(withdrawn), tuple(restored)
     )
 
 
