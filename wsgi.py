@@ -1,5 +1,5 @@
 """The WSGI entry point: what gunicorn and `flask --app wsgi` import."""
 
-from curriculum import create_app
+from curriculum.app import create_app
 
 app = create_app()

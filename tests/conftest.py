@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
 
-from curriculum import create_app
+from curriculum.app import create_app
 from curriculum.extensions import db
 from curriculum.services import geography
 from tests.factories import login, make_user

@@ -149,7 +149,8 @@ def test_open_redirect_after_sign_in_is_refused(app, client, users):
 
 
 def test_behind_a_trusted_proxy_throttling_counts_the_client_address():
-    from curriculum import config, create_app
+    from curriculum import config
+    from curriculum.app import create_app
 
     class BehindProxy(config.TestConfig):
         TRUSTED_PROXIES = 1

@@ -1,6 +1,7 @@
 """When the database is down, people get a clear page in their language, not a trace."""
 
-from curriculum import config, create_app
+from curriculum import config
+from curriculum.app import create_app
 
 
 class BrokenDatabase(config.TestConfig):

@@ -227,7 +227,7 @@ def in_process(env: dict, pages: dict, users: dict) -> dict:
     os.environ.update(env)
     from sqlalchemy import event
 
-    from curriculum import create_app
+    from curriculum.app import create_app
     from curriculum.extensions import db
 
     app = create_app()

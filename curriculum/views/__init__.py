@@ -2,7 +2,7 @@
 
 A view reads the form, asks `permissions` (through `decorators`), calls a service and
 renders a template; rules live in `curriculum.services`. create_app registers the
-blueprints listed in `curriculum.BLUEPRINTS`.
+blueprints listed in `curriculum.app.BLUEPRINTS`.
 
 - main, auth, setup       front door and language; sign in/out; first sign-in with a code
 - learn, quiz             the trainee's path, lessons, glossary; quizzes and measures
