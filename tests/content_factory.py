@@ -1,7 +1,11 @@
 """Write small, valid content trees for tests, which tests then break on purpose."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+from curriculum.config import ROOT
 from curriculum.content.loader import short_hash
 
 EN_PARAGRAPH = (
@@ -212,3 +216,21 @@ def write_content(root: Path, modules: tuple[str, ...] = ("alpha", "beta")) -> P
     (mdir / "vetting.toml").write_text(VETTING, "utf-8")
     stamp(mdir, qdir)
     return root
+
+
+def run_flask(args, tree, **env):
+    """Run a `flask` command on a content tree in a subprocess; return its result."""
+    environment = dict(os.environ)
+    environment.update(
+        CURRICULUM_MODULES_DIR=str(tree / "modules"),
+        CURRICULUM_QUIZZES_DIR=str(tree / "quizzes"),
+        **env,
+    )
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

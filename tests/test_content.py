@@ -1,8 +1,5 @@
 """Content checks: the real curriculum passes, and each kind of mistake is caught."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +8,7 @@ from curriculum.config import ROOT
 from curriculum.content.loader import ContentInvalid, load_catalog
 from curriculum.content.stamping import stamp
 from curriculum.content.status import content_status
-from tests.content_factory import write_content
+from tests.content_factory import run_flask, write_content
 
 
 def load(root: Path):
@@ -160,29 +157,12 @@ def test_reviewed_without_a_reviewer_is_an_error(tree):
     assert any("names its reviewer" in e for e in errors_of(tree))
 
 
-def _flask(args, tree, **env):
-    environment = dict(os.environ)
-    environment.update(
-        CURRICULUM_MODULES_DIR=str(tree / "modules"),
-        CURRICULUM_QUIZZES_DIR=str(tree / "quizzes"),
-        **env,
-    )
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_content_check_command_exits_non_zero_naming_file_and_line(tree):
-    good = _flask(["content", "check"], tree)
+    good = run_flask(["content", "check"], tree)
     assert good.returncode == 0, good.stderr
     path = tree / "quizzes" / "alpha.toml"
     path.write_text(path.read_text().replace('correct = ["c"]', 'correct = ["z"]'))
-    bad = _flask(["content", "check"], tree)
+    bad = run_flask(["content", "check"], tree)
     assert bad.returncode == 1
     assert "quizzes/alpha.toml:" in bad.stderr and "'z' is not a choice" in bad.stderr
 
@@ -190,7 +170,7 @@ def test_content_check_command_exits_non_zero_naming_file_and_line(tree):
 def test_app_refuses_to_start_on_invalid_content_with_the_same_message(tree):
     path = tree / "quizzes" / "alpha.toml"
     path.write_text(path.read_text().replace('correct = ["c"]', 'correct = ["z"]'))
-    result = _flask(["routes"], tree)
+    result = run_flask(["routes"], tree)
     assert result.returncode != 0
     assert "'z' is not a choice" in result.stderr
     assert "will not start" in result.stderr

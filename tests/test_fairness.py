@@ -11,8 +11,7 @@ from curriculum.content.fairness import (
     quiz_figures,
 )
 from curriculum.content.model import Catalog, Choice, Question, Quiz, Text, Translation
-from tests.content_factory import write_content
-from tests.test_content import _flask
+from tests.content_factory import run_flask, write_content
 
 FILLER = ("Tell the chief", "Wait a week", "Ask the family", "Call her husband")
 
@@ -216,13 +215,13 @@ def test_report_lists_every_quiz_and_the_overall_line():
 
 def test_content_check_warns_and_strict_fails_on_an_unfair_quiz(tmp_path):
     tree = write_content(tmp_path)
-    plain = _flask(["content", "check"], tree)
+    plain = run_flask(["content", "check"], tree)
     # The fixture quizzes are tiny and identical: their items are near-duplicates.
     assert plain.returncode == 0, plain.stderr
     assert "near-duplicate" in plain.stderr and "quiz-fairness warning" in plain.stderr
-    strict = _flask(["content", "check", "--strict"], tree)
+    strict = run_flask(["content", "check", "--strict"], tree)
     assert strict.returncode == 1
-    report = _flask(["content", "fairness"], tree)
+    report = run_flask(["content", "fairness"], tree)
     assert report.returncode == 0 and "ALL" in report.stdout
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from curriculum.extensions import db
 from curriculum.models import CmgMonthlyReport, CommuneGroupMember, User
-from tests.test_workshops import make_workshop
+from tests.factories import make_workshop
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SQLISH = "Robert'); DROP TABLE users;--"
