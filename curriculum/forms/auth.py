@@ -1,45 +1,32 @@
 """Sign-in, password and language forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import AnyOf, Length
 
-from curriculum.forms.base import Form, confirm_password_field, new_password_field
+from curriculum.forms.base import (
+    Form,
+    confirm_password_field,
+    current_password_field,
+    new_password_field,
+    username_field,
+)
 from curriculum.i18n import LOCALES
 
 
 class LoginForm(Form):
     """Sign in with a username and a password."""
 
-    username = StringField(
-        _l("Username"),
-        validators=[
-            DataRequired(message=_l("Enter your username.")),
-            Length(max=64, message=_l("A username has at most 64 characters.")),
-        ],
-        render_kw={"autocomplete": "username", "autocapitalize": "none"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(message=_l("Enter your password.")),
-            Length(max=256, message=_l("A password has at most 256 characters.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    username = username_field()
+    password = current_password_field(_l("Password"), _l("Enter your password."))
     submit = SubmitField(_l("Sign in"))
 
 
 class PasswordForm(Form):
     """Change one's own password."""
 
-    current = PasswordField(
-        _l("Current password"),
-        validators=[
-            DataRequired(message=_l("Enter your current password.")),
-            Length(max=256, message=_l("A password has at most 256 characters.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
+    current = current_password_field(
+        _l("Current password"), _l("Enter your current password.")
     )
     new = new_password_field(_l("New password"), 256)
     confirm = confirm_password_field("new")

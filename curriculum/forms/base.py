@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from curriculum.services.accounts import MIN_PASSWORD_LENGTH
@@ -60,4 +60,28 @@ def confirm_password_field(other: str) -> PasswordField:
             EqualTo(other, message=_l("The two new passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+def username_field() -> StringField:
+    """Return the username field of the sign-in and setup-code forms."""
+    return StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(message=_l("Enter your username.")),
+            Length(max=64, message=_l("A username has at most 64 characters.")),
+        ],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+
+
+def current_password_field(label, missing) -> PasswordField:
+    """Return a field for a password the person already has (sign-in, change)."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=missing),
+            Length(max=256, message=_l("A password has at most 256 characters.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
     )

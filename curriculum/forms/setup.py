@@ -5,7 +5,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
-from curriculum.forms.base import Form, confirm_password_field, new_password_field
+from curriculum.forms.base import (
+    Form,
+    confirm_password_field,
+    new_password_field,
+    username_field,
+)
 from curriculum.i18n import khmer_digits
 from curriculum.services import setup_codes
 
@@ -13,14 +18,7 @@ from curriculum.services import setup_codes
 class SetupCodeForm(Form):
     """Type the username and the code printed on the setup card."""
 
-    username = StringField(
-        _l("Username"),
-        validators=[
-            DataRequired(message=_l("Enter your username.")),
-            Length(max=64, message=_l("A username has at most 64 characters.")),
-        ],
-        render_kw={"autocomplete": "username", "autocapitalize": "none"},
-    )
+    username = username_field()
     code = StringField(
         _l("Setup code (8 digits)"),
         validators=[
