@@ -171,15 +171,30 @@ def test_a_facilitator_runs_a_workshop_with_paper_sheets(
     ]
     again.step("paper-sheet-again")
     assert attempts_at(live_server.database, PEOPLE[0][0], quiz.key) == 1
+    # The sheet was typed wrongly: the facilitator corrects the one answer in place.
     phone.goto(entry_path)
-    assert page.locator("form.paper-form [type=submit]").count() == 0
-    assert page.locator("form.paper-form input:not([type=hidden]):enabled").count() == 0
+    correct = page.locator("form.paper-form button[value=correct]")
+    assert correct.inner_text() == km("Correct this sheet")
     phone.step("paper-sheet-entered")
+    right = sorted(wrong.correct)[0]
+    page.locator(
+        f"label.letter:has(input[name='q-{wrong.key}'][value='{right}'])"
+    ).click()
+    phone.follow(correct)
+    assert phone.flash() == [
+        km(
+            "Sheet %(number)s is corrected: %(percent)s%% (before: %(old)s%%).",
+            number=digits(1),
+            percent=digits(100),
+            old=digits(score),
+        )
+    ]
+    assert attempts_at(live_server.database, PEOPLE[0][0], quiz.key) == 1
     phone.goto(f"{workshop_path}/paper/{quiz.key}")
     assert page.locator("p.tally").inner_text() == km(
         "%(done)s of %(total)s sheets entered", done=digits(1), total=digits(2)
     )
-    assert f"{digits(score)}%" in page.locator("ol.entry-list li").first.inner_text()
+    assert f"{digits(100)}%" in page.locator("ol.entry-list li").first.inner_text()
 
     # The report counts the attendance and the one attempt.
     phone.goto(workshop_path)
