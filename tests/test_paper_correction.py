@@ -240,3 +240,78 @@ def test_a_sheet_never_entered_cannot_be_corrected(users, workshop):
         )
     assert info.value.code == "no_sheet"
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
+
+
+def test_a_pre_test_sheet_is_corrected_in_place_and_audited(
+    client, users, as_user, workshop
+):
+    from curriculum.models import SurveyResponse
+
+    enrol_people(workshop, users["facilitator"], 1)
+    test = catalog().quiz("knowledge-police")
+    as_user(users["facilitator"])
+    url = f"/workshops/{workshop.id}/measures/knowledge-police/pre/1?lang=en"
+    client.post(url, data=as_form(answers_scoring(test, wrong=3)))
+    low = db.session.scalar(select(SurveyResponse.score))
+    assert "Correct this sheet" in client.get(url).get_data(as_text=True)
+    data = as_form(answers_scoring(test)) | {"action": "correct"}
+    page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "Sheet 1 is corrected." in page
+    db.session.expire_all()
+    (response,) = db.session.scalars(select(SurveyResponse)).all()
+    assert response.score == test.max_points > low
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "survey.paper_correction")
+    )
+    assert event.detail["old"]["score"] == low
+    assert event.detail["new"]["score"] == test.max_points
+    again = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "Sheet 1 is unchanged: the answers are the same." in again
+
+
+def test_answers_a_trainee_gave_online_cannot_be_corrected_on_paper(users, workshop):
+    from curriculum.services import surveys
+
+    person = enrol_people(workshop, users["facilitator"], 1)[0]
+    test = catalog().quiz("knowledge-police")
+    offer = surveys.Offer("knowledge-police", "knowledge", "police", "pre")
+    surveys.submit(person, catalog(), offer, answers_scoring(test, 2), locale="en")
+    with pytest.raises(workshops.WorkshopError) as info:
+        workshops.correct_paper_measure(
+            workshop,
+            person,
+            catalog(),
+            "knowledge-police",
+            "pre",
+            answers_scoring(test),
+            users["facilitator"],
+        )
+    assert info.value.code == "no_sheet"
+
+
+def test_a_pre_test_correction_is_refused_once_the_workshop_is_closed(users, workshop):
+    person = enrol_people(workshop, users["facilitator"], 1)[0]
+    test = catalog().quiz("knowledge-police")
+    by = users["facilitator"]
+    workshops.enter_paper_measure(
+        workshop,
+        person,
+        catalog(),
+        "knowledge-police",
+        "pre",
+        answers_scoring(test, 2),
+        by,
+        locale="en",
+    )
+    workshops.close_workshop(workshop, by)
+    with pytest.raises(workshops.WorkshopError) as info:
+        workshops.correct_paper_measure(
+            workshop,
+            person,
+            catalog(),
+            "knowledge-police",
+            "pre",
+            answers_scoring(test),
+            by,
+        )
+    assert info.value.code == "workshop_closed"

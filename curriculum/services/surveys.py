@@ -80,6 +80,35 @@ def clean_attitude(survey: AttitudeSurvey, raw: dict[str, str]) -> dict[str, str
     }
 
 
+def _scored(
+    measure: Quiz | AttitudeSurvey, raw_answers: dict
+) -> tuple[dict, float, float]:
+    """Return (clean answers, score, maximum) of a knowledge test or attitude survey."""
+    if isinstance(measure, AttitudeSurvey):
+        answers = clean_attitude(measure, raw_answers)
+        score, maximum = grading.score_attitude(measure, answers)
+        return answers, float(score), float(maximum)
+    answers = clean_answers(measure, raw_answers)
+    result = grading.grade(measure, answers)
+    return answers, float(result.score), float(result.max_score)
+
+
+def rescore(response: SurveyResponse, catalog: Catalog, raw_answers: dict) -> bool:
+    """Replace a response's answers and score them again; True when they changed.
+
+    Nothing is committed: the caller audits and commits.
+    """
+    measure = instrument(catalog, response.instrument)
+    answers, score, maximum = _scored(measure, raw_answers)
+    if answers == response.answers:
+        return False
+    response.answers = answers
+    response.score = score
+    response.max_score = maximum
+    response.content_version = measure.version
+    return True
+
+
 def submit(
     user: User,
     catalog: Catalog,
@@ -95,13 +124,7 @@ def submit(
     if existing is not None:
         return existing, False
     measure = instrument(catalog, offer.instrument)
-    if isinstance(measure, AttitudeSurvey):
-        answers = clean_attitude(measure, raw_answers)
-        score, maximum = grading.score_attitude(measure, answers)
-    else:
-        answers = clean_answers(measure, raw_answers)
-        result = grading.grade(measure, answers)
-        score, maximum = float(result.score), float(result.max_score)
+    answers, score, maximum = _scored(measure, raw_answers)
     response = SurveyResponse(
         user_id=user.id,
         instrument=offer.instrument,

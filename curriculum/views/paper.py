@@ -349,6 +349,23 @@ def measure_entry(workshop_id: int, instrument: str, phase: str, participant: in
             locale=current_locale(),
         )
 
+    def correct(answers):
+        changed = workshops.correct_paper_measure(
+            workshop, person.user, catalog(), instrument, phase, answers, current_user
+        )
+        number = khmer_digits(person.number)
+        if changed:
+            flash(_("Sheet %(number)s is corrected.", number=number), "info")
+        else:
+            flash(
+                _(
+                    "Sheet %(number)s is unchanged: the answers are the same.",
+                    number=number,
+                ),
+                "info",
+            )
+        return sheet.list_url()
+
     return _entry_page(
         sheet,
         existing,
@@ -358,6 +375,7 @@ def measure_entry(workshop_id: int, instrument: str, phase: str, participant: in
         lambda _response: _(
             "Sheet %(number)s is saved.", number=khmer_digits(person.number)
         ),
+        correct=correct,
         title=None,
         kind=kind,
         phase=phase,

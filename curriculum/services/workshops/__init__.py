@@ -47,6 +47,7 @@ from curriculum.services.workshops.new_trainees import (
 )
 from curriculum.services.workshops.paper import (
     Correction,
+    correct_paper_measure,
     correct_paper_quiz,
     enter_paper_measure,
     enter_paper_quiz,
@@ -152,6 +153,7 @@ __all__ = [
     "likely_duplicates",
     "mark_attendance",
     "Correction",
+    "correct_paper_measure",
     "correct_paper_quiz",
     "mask_phone",
     "measure_value",

@@ -241,3 +241,42 @@ def enter_paper_measure(
             person, catalog, offer, answers, locale=locale, mode="paper", entered_by=by
         ),
     )
+
+
+def correct_paper_measure(
+    workshop: Workshop,
+    person: User,
+    catalog: Catalog,
+    instrument: str,
+    phase: str,
+    answers: dict,
+    by: User,
+) -> bool:
+    """Correct an entered pre/post paper sheet in place; return True when it changed.
+
+    Refused once the workshop is closed, and for answers the person gave online
+    ("no_sheet"): those are the trainee's own.
+    """
+    check_open(workshop)
+    measure_offer(person, catalog, instrument, phase)
+    response = survey_service.responses(person).get((instrument, phase))
+    if response is None or response.mode != "paper":
+        raise WorkshopError("no_sheet")
+    before = {"answers": response.answers, "score": response.score}
+    if not survey_service.rescore(response, catalog, answers):
+        return False
+    audit.record(
+        by,
+        "survey.paper_correction",
+        "user",
+        person.id,
+        {
+            "workshop": workshop.id,
+            "instrument": instrument,
+            "phase": phase,
+            "old": before,
+            "new": {"answers": response.answers, "score": response.score},
+        },
+    )
+    db.session.commit()
+    return True
