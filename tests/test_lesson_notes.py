@@ -141,3 +141,20 @@ def test_trainees_never_see_the_notes(users, as_user):
         text = page.get_data(as_text=True)
         assert page.status_code == 200
         assert notes not in text and 'class="facilitator-notes"' not in text
+
+
+def test_the_projector_view_shows_the_notes_folded(users, as_user, places):
+    from tests.factories import make_workshop
+
+    module, lesson = _lesson_with_notes()
+    workshop = make_workshop(
+        users["facilitator"], places["pursat_a"], modules=[module.key]
+    )
+    client = as_user(users["facilitator"])
+    url = f"/workshops/{workshop.id}/present/{module.key}/{lesson.key}?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    folded = page.split('<details class="facilitator-notes">', 1)[1].split(
+        "</details>"
+    )[0]
+    assert "<summary>Facilitator notes</summary>" in folded
+    assert lesson.notes.en in folded
