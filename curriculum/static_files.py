@@ -17,3 +17,9 @@ def asset_url(filename: str) -> str:
     path = Path(current_app.static_folder) / filename
     version = _fingerprint(path, path.stat().st_mtime) if path.exists() else "0"
     return url_for("static", filename=filename, v=version)
+
+
+def fingerprint(filename: str) -> str:
+    """Return a static file's content hash ("0" when it is missing)."""
+    path = Path(current_app.static_folder) / filename
+    return _fingerprint(path, path.stat().st_mtime) if path.exists() else "0"

@@ -53,7 +53,12 @@ def logout():
     accounts.sign_out(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Shared phones: the browser deletes this site's saved pages, queue and service
+    # worker (static/offline.js does it first, after sending what it can). Cookies stay,
+    # so the flash message above still shows.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -1,0 +1,286 @@
+// Offline mode (progressive enhancement; every page works online without it):
+// registers the service worker (static/sw.js), shows a banner while offline, saves and
+// removes modules on /learn/offline, keeps quiz submissions made offline in this phone's
+// localStorage and sends them when the connection returns, and clears everything at
+// sign-out. Texts come from data-* attributes in the page, in the page's language.
+(function () {
+  "use strict";
+  var OUTBOX = "outbox";
+  var strings = document.getElementById("offline-strings");
+  function t(name) { return strings ? strings.getAttribute("data-" + name) || "" : ""; }
+
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* online only */ });
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "send-queue") sendQueue();
+    });
+  }
+
+  // -- the banner -----------------------------------------------------------------------
+  function banner() {
+    var bar = document.getElementById("offline-banner");
+    if (navigator.onLine) { if (bar) bar.hidden = true; return; }
+    if (!bar) {
+      bar = document.createElement("p");
+      bar.id = "offline-banner";
+      bar.className = "offline-banner";
+      bar.setAttribute("role", "status");
+      bar.textContent = t("offline") || "You are offline.";
+      document.body.insertBefore(bar, document.body.firstChild);
+    }
+    bar.hidden = false;
+  }
+  window.addEventListener("online", function () { banner(); sendQueue(); });
+  window.addEventListener("offline", banner);
+  banner();
+
+  // -- the queue of submissions -----------------------------------------------------------
+  function readQueue() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+  function writeQueue(items) {
+    try { localStorage.setItem(OUTBOX, JSON.stringify(items)); } catch (e) { /* full */ }
+    showQueue();
+  }
+
+  function enqueue(entry) {
+    var items = readQueue().filter(function (item) { return item.id !== entry.id; });
+    entry.state = "waiting";
+    items.push(entry);
+    writeQueue(items);
+    if (navigator.serviceWorker && navigator.serviceWorker.ready) {
+      navigator.serviceWorker.ready.then(function (reg) {
+        if (reg.sync) return reg.sync.register("send-queue");
+      }).catch(function () { /* no Background Sync: the online event sends it */ });
+    }
+  }
+
+  function freshCsrf() {
+    return fetch("/learn/offline/token", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) { return body && body.csrf; })
+      .catch(function () { return null; });
+  }
+
+  function post(entry, csrf) {
+    var data = new URLSearchParams();
+    entry.fields.forEach(function (pair) {
+      data.append(pair[0], pair[0] === "csrf_token" && csrf ? csrf : pair[1]);
+    });
+    return fetch(entry.url, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Requested-With": "offline-queue" }
+    }).then(function (r) {
+      return r.json().then(function (body) { return body; }, function () { return { status: "error" }; });
+    });
+  }
+
+  function sendOne(entry) {
+    return post(entry, null).then(function (body) {
+      if (body.status !== "expired") return body;
+      return freshCsrf().then(function (csrf) { return csrf ? post(entry, csrf) : body; });
+    }).then(function (body) {
+      entry.state = body.status === "sent" ? "sent" : body.status;
+      entry.result = body.result || null;
+      return entry;
+    }, function () { return entry; });  // still no network: keep it waiting
+  }
+
+  var sending = false;
+  function sendQueue() {
+    if (sending || !navigator.onLine) return Promise.resolve(readQueue());
+    var items = readQueue();
+    var waiting = items.filter(function (item) { return item.state !== "sent"; });
+    if (!waiting.length) return Promise.resolve(items);
+    sending = true;
+    return Promise.all(waiting.map(sendOne)).then(function () {
+      sending = false;
+      writeQueue(items);
+      return items;
+    });
+  }
+  window.offlineQueue = { send: sendQueue, read: readQueue, enqueue: enqueue };
+
+  function showQueue() {
+    var box = document.getElementById("offline-queue");
+    if (!box) return;
+    var items = readQueue();
+    var list = box.querySelector("ul");
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = "queue-" + item.state;
+      li.textContent = item.title + ": " + (t("state-" + item.state) || t("state-error"));
+      if (item.state === "sent" && item.result) {
+        var a = document.createElement("a");
+        a.href = item.result;
+        a.textContent = t("result");
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(a);
+      }
+      list.appendChild(li);
+    });
+    box.hidden = items.length === 0;
+  }
+
+  // The quiz form: online it submits as always; offline the submission is kept.
+  var quiz = document.querySelector("form[data-quiz][data-offline-url]");
+  if (quiz) {
+    quiz.addEventListener("submit", function (event) {
+      if (navigator.onLine) return;
+      var submitter = event.submitter;
+      if (submitter && submitter.name === "action") return;  // "save for later" needs the server
+      event.preventDefault();
+      var fields = [];
+      new FormData(quiz).forEach(function (value, name) { fields.push([name, String(value)]); });
+      var token = quiz.querySelector("input[name=token]").value;
+      enqueue({
+        id: "quiz:" + token, url: quiz.getAttribute("data-offline-url"),
+        title: quiz.getAttribute("data-title"), fields: fields, at: Date.now()
+      });
+      var note = document.getElementById("offline-queue");
+      if (note) note.scrollIntoView();
+    });
+  }
+  var sendNow = document.getElementById("send-now");
+  if (sendNow) sendNow.addEventListener("click", function () { sendQueue(); });
+  showQueue();
+  if (navigator.onLine) sendQueue();
+
+  // -- saving modules (on /learn/offline and the offline page) -----------------------------
+  function cacheName(key, version) { return "module-" + key + "-" + version; }
+
+  function savedKeys() {
+    return window.caches ? caches.keys() : Promise.resolve([]);
+  }
+
+  function cacheSize(name) {
+    return caches.open(name).then(function (cache) {
+      return cache.keys().then(function (requests) {
+        return Promise.all(requests.map(function (req) {
+          return cache.match(req).then(function (res) { return res.clone().blob(); })
+            .then(function (blob) { return blob.size; });
+        }));
+      });
+    }).then(function (sizes) { return sizes.reduce(function (a, b) { return a + b; }, 0); });
+  }
+
+  function saveModule(list, module) {
+    var name = cacheName(module.key, module.version);
+    return caches.open(name).then(function (cache) {
+      var urls = module.urls.concat(list.common);
+      return Promise.all(urls.map(function (url) {
+        return fetch(url, { credentials: "same-origin" }).then(function (res) {
+          if (!res.ok || res.redirected) throw new Error("not saved");
+          return cache.put(url, res);
+        });
+      }));
+    }).then(function () { return dropOld(module.key, name); }, function (err) {
+      return caches.delete(name).then(function () { throw err; });
+    });
+  }
+
+  function dropOld(key, keep) {
+    return savedKeys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) {
+        return k.indexOf("module-" + key + "-") === 0 && k !== keep;
+      }).map(function (k) { return caches.delete(k); }));
+    });
+  }
+
+  var page = document.getElementById("offline-modules");
+  if (page && window.caches && "serviceWorker" in navigator) {
+    page.classList.add("js");
+    fetch(page.getAttribute("data-list"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (list) { setUpModules(page, list); });
+  }
+
+  function setUpModules(page, list) {
+    var rows = page.querySelectorAll("[data-module]");
+    savedKeys().then(function (keys) {
+      rows.forEach(function (row) {
+        var key = row.getAttribute("data-module");
+        var module = list.modules.filter(function (m) { return m.key === key; })[0];
+        if (!module) return;
+        var current = cacheName(key, module.version);
+        var stale = keys.filter(function (k) { return k.indexOf("module-" + key + "-") === 0 && k !== current; });
+        var state = row.querySelector(".saved-state");
+        var save = row.querySelector("button.save");
+        var remove = row.querySelector("button.remove");
+        save.hidden = false;
+        function mark(isSaved) {
+          if (!isSaved) { state.textContent = t("not-saved"); remove.hidden = true; return; }
+          remove.hidden = false;
+          cacheSize(current).then(function (bytes) {
+            state.textContent = t("saved").replace("{size}", Math.max(1, Math.round(bytes / 1024)) + " KB");
+          });
+        }
+        function doSave() {
+          state.textContent = t("saving");
+          return saveModule(list, module).then(function () { mark(true); },
+            function () { state.textContent = t("failed"); });
+        }
+        save.addEventListener("click", doSave);
+        remove.addEventListener("click", function () {
+          caches.delete(current).then(function () { mark(false); });
+        });
+        if (keys.indexOf(current) >= 0) mark(true);
+        else if (stale.length && navigator.onLine) doSave();  // a changed lesson replaces the old
+        else mark(false);
+      });
+    });
+  }
+
+  // The offline page: list what this phone has saved.
+  var savedList = document.getElementById("saved-pages");
+  if (savedList && window.caches) {
+    savedKeys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) { return k.indexOf("module-") === 0; })
+        .map(function (k) { return caches.open(k).then(function (c) { return c.keys(); }); }));
+    }).then(function (groups) {
+      var seen = {};
+      groups.forEach(function (requests) {
+        requests.forEach(function (req) {
+          var path = new URL(req.url).pathname;
+          if (seen[path] || path.indexOf("/static/") === 0 || path === "/offline") return;
+          seen[path] = true;
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = path;
+          a.textContent = path;
+          li.appendChild(a);
+          savedList.appendChild(li);
+        });
+      });
+      savedList.hidden = !Object.keys(seen).length;
+    });
+  }
+
+  // -- signing out: send what can be sent, warn, then clear this phone ----------------------
+  function clearAll() {
+    try { localStorage.clear(); } catch (e) { /* nothing kept */ }
+    var jobs = [];
+    if (window.caches) {
+      jobs.push(caches.keys().then(function (keys) {
+        return Promise.all(keys.map(function (k) { return caches.delete(k); }));
+      }));
+    }
+    return Promise.all(jobs);
+  }
+  var signOut = document.querySelector("form[data-sign-out]");
+  if (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      if (signOut.getAttribute("data-cleared")) return;
+      event.preventDefault();
+      sendQueue().then(function (items) {
+        var unsent = items.filter(function (item) { return item.state !== "sent"; });
+        if (unsent.length && !window.confirm(t("unsent").replace("{n}", unsent.length))) return null;
+        return clearAll().then(function () {
+          signOut.setAttribute("data-cleared", "1");
+          signOut.submit();
+        });
+      });
+    });
+  }
+})();
