@@ -127,6 +127,13 @@ EXPECTED = {
     },
     "workshop_report.report": {"GET": (LOGIN, 403, 200, 403, 200)},
     "workshop_report.report_csv": {"GET": (LOGIN, 403, 200, 403, 200)},
+    "offline.manifest": {"GET": (200, 200, 200, 200, 200)},
+    "offline.service_worker": {"GET": (200, 200, 200, 200, 200)},
+    "offline.fallback": {"GET": (200, 200, 200, 200, 200)},
+    "offline.saved": {"GET": (LOGIN, 200, 403, 403, 403)},
+    "offline.saved_json": {"GET": (LOGIN, 200, 403, 403, 403)},
+    "offline.token": {"GET": (401, 200, 200, 200, 200)},
+    "offline.replay": {"POST": (401, 409, 403, 403, 403)},
 }
 IGNORED = {"static"}
 
