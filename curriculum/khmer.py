@@ -28,6 +28,12 @@ _SPLIT_VOWELS = (
 _SHIFTERS_AND_ROBAT = frozenset("\u17c9\u17ca\u17cc")
 # Shapers (HarfBuzz's Khmer machine) accept these signs only at a syllable's end.
 _FINAL_SIGNS = frozenset("\u17c7\u17c8\u17d3\u17dd")
+# For matching only: subscript DA and TA are written for the same sound (the gazetteer
+# writes កណ្ដាល, people type កណ្តាល), and subscript RO, drawn on the left, is typed
+# before or after the other subscript (ចន្រ្ទា / ចន្ទ្រា); Unicode puts it last.
+_COENG_DA = COENG + "\u178a"
+_COENG_TA = COENG + "\u178f"
+_SUBSCRIPT_RO_FIRST = re.compile("(\u17d2\u179a)((?:\u17d2[\u1780-\u17a2])+)")
 
 
 def strip_invisible(text: str) -> str:
@@ -45,6 +51,7 @@ def normalize_khmer(text: str) -> str:
 def name_key(text: str) -> str:
     """Return the key under which two spellings of a name count as the same."""
     key = normalize_khmer(text).casefold()
+    key = _SUBSCRIPT_RO_FIRST.sub(r"\2\1", key).replace(_COENG_DA, _COENG_TA)
     return "".join(ch for ch in key if not _is_space_or_punctuation(ch))
 
 

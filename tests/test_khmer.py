@@ -110,6 +110,33 @@ def test_name_key_matches_names_typed_in_different_orders():
     assert name_key(SO + VOWEL_II + COENG + RO + " សុខ") == name_key(SREI + "សុខ")
 
 
+DA = "\u178a"  # ដ
+NO = "\u1793"  # ន
+TO = "\u1791"  # ទ
+CHO = "\u1785"  # ច
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("សាន" + COENG + DA, "សាន" + COENG + TA),  # សាន្ដ / សាន្ត
+        ("កណ" + COENG + DA + "ាល", "កណ" + COENG + TA + "ាល"),  # កណ្ដាល / កណ្តាល
+    ],
+)
+def test_name_key_matches_subscript_da_and_ta_written_for_one_sound(one, other):
+    assert one != other
+    assert normalize_khmer(one) == one  # stored as typed
+    assert name_key(one) == name_key(other)
+
+
+def test_name_key_matches_subscript_ro_typed_before_or_after_the_other():
+    ro_first = CHO + NO + COENG + RO + COENG + TO + VOWEL_AA  # ចន្រ្ទា
+    ro_last = CHO + NO + COENG + TO + COENG + RO + VOWEL_AA  # ចន្ទ្រា
+    assert normalize_khmer(ro_first) == ro_first  # stored as typed
+    assert name_key(ro_first) == name_key(ro_last)
+    assert name_key("សុខ " + ro_first) == name_key("សុខ" + ro_last)
+
+
 @pytest.mark.parametrize(
     ("one", "other"),
     [
@@ -117,7 +144,8 @@ def test_name_key_matches_names_typed_in_different_orders():
         ("ចន្ថា", "ចាន់ថា"),
         ("សុខ", "សួស"),
         ("Sok", "Sokh"),
-        (KA + COENG + TA + COENG + RO, KA + COENG + RO + COENG + TA),
+        (KA + COENG + TA + COENG + BA, KA + COENG + BA + COENG + TA),
+        ("ដារា", "តារា"),
     ],
 )
 def test_distinct_names_keep_distinct_keys(one, other):
