@@ -25,6 +25,7 @@ geo_cli = AppGroup("geo", help="Import provinces, districts and communes.")
 content_cli = click.Group(
     "content", help="Check, stamp and report the curriculum files."
 )
+hub_cli = AppGroup("hub", help="Workshop hub: export and import signed bundles.")
 i18n_cli = click.Group("i18n", help="Extract, update, compile and check translations.")
 
 
@@ -34,6 +35,7 @@ def register(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(hub_cli)
 
 
 # -- users -------------------------------------------------------------------
@@ -337,3 +339,45 @@ def i18n_check():
         click.echo(f"{len(problems)} translation problem(s).", err=True)
         sys.exit(1)
     click.echo("Translations are complete and current.")
+
+
+# -- hub ---------------------------------------------------------------------
+@hub_cli.command("export")
+@click.option("--workshop", "workshop_id", type=int, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path))
+def hub_export(workshop_id, out):
+    """Write a signed bundle of one workshop on this hub."""
+    from curriculum.models import Workshop
+    from curriculum.services.hub import bundle, export
+
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise click.ClickException(f"no workshop {workshop_id}")
+    try:
+        with current_app.test_request_context("/?lang=en"):
+            data = export.export_workshop(workshop)
+    except bundle.BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    out = out or Path(f"hub-{current_app.config['HUB_ID']}-workshop-{workshop_id}.zip")
+    out.write_bytes(data)
+    click.echo(f"wrote {out}")
+
+
+@hub_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def hub_import(file):
+    """Check and apply a hub bundle (all or nothing; twice counts once)."""
+    from curriculum.services.hub import bundle, importer
+
+    try:
+        with current_app.test_request_context("/?lang=en"):
+            result = importer.import_bundle(file.read_bytes(), None)
+    except bundle.BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    if result.already:
+        click.echo(f"bundle {result.bundle_id} was already imported; nothing changed")
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    click.echo(f"imported bundle {result.bundle_id} from {result.hub_id}: {counts}")
+    for conflict in result.conflicts:
+        click.echo(f"conflict: {conflict}")

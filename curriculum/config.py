@@ -72,6 +72,11 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
 
+    # A workshop hub (a laptop offline in a hall) names itself; its bundles are signed
+    # with a key shared with the centre (docs/hub-bundle.md).
+    HUB_ID = os.environ.get("HUB_ID", "")
+    HUB_SIGNING_KEY = os.environ.get("HUB_SIGNING_KEY", "")
+
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 512 * 1024
 

@@ -13,10 +13,12 @@ Rooms (one file per area; import models from here, `from curriculum.models impor
 - reports.py    CmgMonthlyReport (counts, never names), CommuneGroup, CommuneGroupMember
 - audit.py      AuditEvent: who saw or changed what, and when
 - security.py   LoginAttempt (throttling counted in the database)
+- hub.py        HubImport, HubRecord: bundles from workshop hubs, imported once
 """
 
 from curriculum.models.audit import AuditEvent
 from curriculum.models.geography import Commune, District, Province
+from curriculum.models.hub import HubImport, HubRecord
 from curriculum.models.people import GENDERS, ROLES, TRACKS, User, UserTrack
 from curriculum.models.progress import (
     Certificate,
@@ -74,6 +76,8 @@ __all__ = [
     "Certificate",
     "Commune",
     "District",
+    "HubImport",
+    "HubRecord",
     "LessonView",
     "LoginAttempt",
     "ModuleCompletion",
