@@ -1,11 +1,14 @@
 """The error pages, in the user's language; create_app registers them."""
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from curriculum.extensions import db
+
+# The header static/offline.js sends with what a phone kept while offline.
+QUEUE_HEADER = "offline-queue"
 
 
 def page(code: int, title, message):
@@ -34,6 +37,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         # The quiz blueprint handles its own expired forms first (it keeps the answers).
+        if request.headers.get("X-Requested-With") == QUEUE_HEADER:
+            # A phone's queue (static/offline.js) fetches a fresh token and sends again.
+            return jsonify(status="expired"), 400
         return expired_form()
 
     @app.errorhandler(400)

@@ -30,7 +30,7 @@
     }
     bar.hidden = false;
   }
-  window.addEventListener("online", function () { banner(); sendQueue(); });
+  window.addEventListener("online", function () { banner(); sendQueue().then(dropSentTaps); });
   window.addEventListener("offline", banner);
   banner();
 
@@ -93,10 +93,19 @@
     var waiting = items.filter(function (item) { return item.state !== "sent"; });
     if (!waiting.length) return Promise.resolve(items);
     sending = true;
-    return Promise.all(waiting.map(sendOne)).then(function () {
+    return Promise.all(waiting.map(sendOne)).then(function (done) {
       sending = false;
-      writeQueue(items);
-      return items;
+      // Taps made while these were on their way are in the queue now: keep them, and
+      // record what became of the ones sent (unless a newer tap replaced them).
+      var again = false;
+      var now = readQueue().map(function (item) {
+        var sent = done.filter(function (d) { return d.id === item.id && d.at === item.at; })[0];
+        if (sent) return sent;
+        if (item.state === "waiting") again = true;
+        return item;
+      });
+      writeQueue(now);
+      return again ? sendQueue() : now;
     });
   }
   window.offlineQueue = { send: sendQueue, read: readQueue, enqueue: enqueue };
@@ -142,10 +151,78 @@
       if (note) note.scrollIntoView();
     });
   }
+  // -- attendance: each tap is sent in the background; without signal it waits here -----
+  // A mark is a state (present or not), so the newest tap of a person replaces any older
+  // one in the queue, and sending it again changes nothing. Only numbers are kept: the
+  // session's, the participant's on the roster and the account's, never a name.
+  var tapList = document.querySelector("ol.tap-list[data-queue-url]");
+  var digits = t("digits") || "0123456789";
+  function localDigits(n) {
+    return String(n).replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); });
+  }
+  function markTitle(number, present) {
+    return t("mark-title").replace("{session}", tapList.getAttribute("data-session"))
+      .replace("{number}", localDigits(number))
+      .replace("{state}", present ? t("present") : t("not-marked"));
+  }
+  function showTap(form, present, state) {
+    var button = form.querySelector("button.tap");
+    button.classList.toggle("is-present", present);
+    button.classList.toggle("queue-waiting", state === "waiting");
+    form.querySelector("input[name=present]").value = present ? "0" : "1";
+    var label = present ? t("present") : t("not-marked");
+    if (state && state !== "sent") label += " · " + (t("state-" + state) || t("state-error"));
+    button.querySelector(".tap-state").textContent = label;
+    var tally = document.querySelector("p.tally[data-tally]");
+    if (tally) {
+      var count = tapList.querySelectorAll("button.tap.is-present").length;
+      tally.textContent = tally.getAttribute("data-tally").replace("{present}", localDigits(count));
+    }
+  }
+  function tapForm(number) {
+    return tapList.querySelector("form input[name=participant][value='" + number + "']");
+  }
+  // Show the taps this phone still holds for this list, after a reload.
+  function showWaitingTaps() {
+    var url = tapList.getAttribute("data-queue-url");
+    readQueue().forEach(function (item) {
+      if (item.url !== url) return;
+      var input = tapForm(item.number);
+      if (input) showTap(input.form, item.present, item.state);
+    });
+  }
+  // Sent marks leave the queue once the list shows them as the server has them.
+  function dropSentTaps() {
+    if (tapList) showWaitingTaps();
+    var items = readQueue();
+    var kept = items.filter(function (item) { return !(item.kind === "attendance" && item.state === "sent"); });
+    if (kept.length !== items.length) writeQueue(kept);
+  }
+  if (tapList) {
+    tapList.addEventListener("submit", function (event) {
+      var form = event.target;
+      var number = form.querySelector("input[name=participant]").value;
+      var present = form.querySelector("input[name=present]").value === "1";
+      event.preventDefault();
+      var url = tapList.getAttribute("data-queue-url");
+      var fields = [];
+      new FormData(form).forEach(function (value, name) { fields.push([name, String(value)]); });
+      fields.push(["account", tapList.getAttribute("data-account")]);
+      enqueue({
+        id: "attendance:" + url + ":" + number, kind: "attendance", url: url,
+        number: number, present: present, title: markTitle(number, present),
+        fields: fields, at: Date.now()
+      });
+      showTap(form, present, "waiting");
+      sendQueue().then(dropSentTaps);
+    });
+    showWaitingTaps();
+  }
+
   var sendNow = document.getElementById("send-now");
-  if (sendNow) sendNow.addEventListener("click", function () { sendQueue(); });
+  if (sendNow) sendNow.addEventListener("click", function () { sendQueue().then(dropSentTaps); });
   showQueue();
-  if (navigator.onLine) sendQueue();
+  if (navigator.onLine) sendQueue().then(dropSentTaps);
 
   // -- saving modules (on /learn/offline and the offline page) -----------------------------
   function cacheName(key, version) { return "module-" + key + "-" + version; }

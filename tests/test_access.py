@@ -113,6 +113,7 @@ EXPECTED = {
         "GET": (LOGIN, 403, 200, 403, 200),
         "POST": (LOGIN, 403, 400, 403, 400),
     },
+    "classroom.attendance_queued": {"POST": (401, 403, 409, 403, 409)},
     "classroom.present": {"GET": (LOGIN, 403, 200, 403, 200)},
     "classroom.present_lesson": {"GET": (LOGIN, 403, 200, 403, 200)},
     "paper.paper": {"GET": (LOGIN, 403, 200, 403, 200)},

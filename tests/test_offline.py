@@ -157,12 +157,18 @@ def test_offline_page_explains_without_javascript(client, app, users, as_user):
     assert client.get("/offline?lang=en").status_code == 200
 
 
+# What static/offline.js sends with every queued submission.
+QUEUED = {"Accept": "application/json", "X-Requested-With": "offline-queue"}
+
+
 def replay(client, quiz, token, **extra):
     data = as_form(answers_scoring(quiz)) | {
         "token": token,
         "quiz_version": quiz.version,
     }
-    return client.post(f"/learn/offline/quiz/{quiz.key}", data=data | extra)
+    return client.post(
+        f"/learn/offline/quiz/{quiz.key}", data=data | extra, headers=QUEUED
+    )
 
 
 def attempts(user) -> int:

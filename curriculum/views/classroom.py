@@ -1,12 +1,22 @@
 """During the workshop: attendance with one tap per person, and the projector."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from curriculum.content import catalog
+from curriculum.extensions import db
 from curriculum.forms.workshops import AttendanceForm
 from curriculum.khmer import parse_int
-from curriculum.permissions import can_manage_workshops
+from curriculum.models import Workshop
+from curriculum.permissions import can_manage_workshop, can_manage_workshops
 from curriculum.services import workshops
 from curriculum.views.decorators import require
 from curriculum.views.workshop_pages import (
@@ -61,6 +71,49 @@ def attendance(workshop_id: int, session_number: int):
         count=sum(1 for p in people if p.user.id in present),
         form=AttendanceForm(formdata=None),
     )
+
+
+# HTTP statuses of an attendance mark sent from a phone's queue (static/offline.js).
+QUEUED_STATUS = {"sent": 200, "other_account": 409, "closed": 409, "unknown": 404}
+
+
+@bp.route(
+    "/<int:workshop_id>/sessions/<int:session_number>/attendance/queued",
+    methods=["POST"],
+)
+def attendance_queued(workshop_id: int, session_number: int):
+    """Apply one tap kept on the facilitator's phone; answer in JSON, never a page.
+
+    The mark is a state (present or not), so sending it again changes nothing.
+    """
+    if not current_user.is_authenticated:
+        return jsonify(status="signed_out"), 401
+    if not can_manage_workshops(current_user):
+        abort(403)
+    form = AttendanceForm()
+    if request.form.get("account") != str(current_user.id):
+        return _queued("other_account")
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not can_manage_workshop(current_user, workshop):
+        return _queued("unknown")
+    item = workshops.session_by_number(workshop, session_number)
+    number = parse_int(form.participant.data)
+    if item is None or not form.validate_on_submit() or number is None:
+        return _queued("unknown")
+    person = workshops.participant(workshop, number)
+    if person is None:
+        return _queued("unknown")
+    try:
+        workshops.mark_attendance(
+            item, person.user, form.present.data == "1", current_user
+        )
+    except workshops.WorkshopError:
+        return _queued("closed")
+    return _queued("sent")
+
+
+def _queued(status: str):
+    return jsonify(status=status), QUEUED_STATUS[status]
 
 
 @bp.route("/<int:workshop_id>/present/<module_key>")

@@ -15,9 +15,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import generate_csrf
 
-from curriculum import errors
 from curriculum.content import catalog
 from curriculum.i18n import current_locale
 from curriculum.permissions import can_learn
@@ -178,11 +177,3 @@ def replay(quiz_key: str):
     if result.attempt_id is not None:
         body["result"] = url_for("quiz.result", attempt_id=result.attempt_id)
     return jsonify(body), REPLAY_STATUS[result.status]
-
-
-@bp.errorhandler(CSRFError)
-def expired_token(exc):
-    """An expired CSRF token: the script fetches a fresh one and sends again."""
-    if request.endpoint == "offline.replay":
-        return jsonify(status="expired"), 400
-    return errors.expired_form()

@@ -34,6 +34,17 @@ def attempts_at(database, display_name: str, quiz_key: str) -> int:
         ).fetchone()[0]
 
 
+def marks_at(database, title: str) -> int:
+    """Count the attendance marks of the workshop with this title."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM attendance a"
+            " JOIN workshop_sessions s ON s.id = a.session_id"
+            " JOIN workshops w ON w.id = s.workshop_id WHERE w.title = ?",
+            (title,),
+        ).fetchone()[0]
+
+
 def tick_sheet(phone, quiz, wrong) -> None:
     """Tick on screen what the paper sheet shows: right answers but for `wrong`."""
     phone.page.bring_to_front()  # a tab in the background hardly draws: clicks wait
@@ -130,14 +141,40 @@ def test_a_facilitator_runs_a_workshop_with_paper_sheets(
     phone.follow(page.locator("ul.rows li").first.locator("a.button").first)
     assert phone.path == f"{workshop_path}/sessions/1/attendance"
     phone.step("attendance")
-    for number in (1, 2):
-        tap = page.locator(f"li#p{number} button.tap")
-        phone.follow(tap)
-        assert "is-present" in tap.get_attribute("class")
+    # With signal a tap is sent at once, without reloading the page.
+    first = page.locator("li#p1 button.tap")
+    first.click()
+    page.wait_for_function(
+        "() => !document.querySelector('li#p1 button.tap')"
+        ".classList.contains('queue-waiting') && !JSON.parse("
+        "localStorage.getItem('outbox') || '[]').length"
+    )
+    assert "is-present" in first.get_attribute("class")
+    assert marks_at(live_server.database, TITLE) == 1
+    # The signal drops: the next tap is kept on the phone, with no name in it.
+    phone.context.set_offline(True)
+    second = page.locator("li#p2 button.tap")
+    second.click()
+    page.locator("#offline-queue li.queue-waiting").wait_for()
+    assert "queue-waiting" in second.get_attribute("class")
+    kept = page.evaluate("localStorage.getItem('outbox')")
+    assert PEOPLE[1][0] not in kept and PEOPLE[1][1] not in kept
+    phone.step("attendance-offline")
+    assert marks_at(live_server.database, TITLE) == 1
+    # The signal returns: the kept tap is sent once, and leaves the queue.
+    phone.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(
+        "() => !JSON.parse(localStorage.getItem('outbox') || '[]').length"
+    )
+    assert marks_at(live_server.database, TITLE) == 2
     assert page.locator("p.tally").inner_text() == km(
         "%(present)s of %(total)s present", present=digits(2), total=digits(2)
     )
     phone.step("attendance-marked")
+    # The server's page agrees with what the phone showed.
+    phone.goto(phone.path)
+    assert page.locator("button.tap.is-present").count() == 2
 
     # The first participant's paper quiz sheet, opened twice: on a second tab too, as
     # when a co-facilitator or a resent form enters it again.
