@@ -16,6 +16,7 @@ from curriculum.bench.load import (
     quiz_submit_request,
     wrk,
 )
+from curriculum.bench.offline import print_table, run_offline
 from curriculum.bench.server import (
     exists,
     flask,
@@ -41,6 +42,11 @@ def main() -> None:
     )
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument(
+        "--offline-only",
+        action="store_true",
+        help="measure only the offline figures (no load on the pages)",
+    )
     args = parser.parse_args()
 
     instance = ROOT / "instance"
@@ -60,7 +66,9 @@ def main() -> None:
     else:
         bases = external
     try:
-        results = run_pages(env, bases, args)
+        results = [] if args.offline_only else run_pages(env, bases, args)
+        print("Measuring offline mode...")
+        offline = run_offline(env, bases[0])
     finally:
         for server in servers:
             server.terminate()
@@ -74,18 +82,21 @@ def main() -> None:
         "seconds": args.seconds,
         "instances": len(bases),
         "pages": [asdict(r) for r in results],
+        "offline": offline,
     }
     (instance / "bench.json").write_text(json.dumps(report, indent=2))
-    print(
-        f"\n{'page':<16}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'err':>5}{'SQL':>5}"
-        f"{'bytes':>8}{'br':>7}  tool"
-    )
+    if results:
+        print(
+            f"\n{'page':<16}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'err':>5}{'SQL':>5}"
+            f"{'bytes':>8}{'br':>7}  tool"
+        )
     for r in results:
         print(
             f"{r.page:<16}{r.requests_per_second:>8.0f}{r.p50_ms:>8.1f}{r.p95_ms:>8.1f}"
             f"{r.errors:>5}{r.sql_statements:>5}{r.bytes_uncompressed:>8}"
             f"{r.bytes_compressed:>7}  {r.tool}"
         )
+    print_table(offline)
     print(
         f"\n{database}, {os.cpu_count()} cores, {args.workers} workers; "
         f"written to {instance / 'bench.json'}"
