@@ -242,19 +242,35 @@
     }).then(function (sizes) { return sizes.reduce(function (a, b) { return a + b; }, 0); });
   }
 
+  function fetchInto(cache, urls) {
+    return Promise.all(urls.map(function (url) {
+      return fetch(url, { credentials: "same-origin" }).then(function (res) {
+        if (!res.ok || res.redirected) throw new Error("not saved");
+        return cache.put(url, res);
+      });
+    }));
+  }
+
+  // What every saved module needs (glossary, offline page, static files) is kept once,
+  // in its own cache, and fetched only when that cache lacks it.
+  function saveCommon(list) {
+    var name = cacheName("common", list["static"]);
+    return caches.open(name).then(function (cache) {
+      return Promise.all(list.common.map(function (url) {
+        return cache.match(url).then(function (hit) { return hit ? null : url; });
+      })).then(function (missing) {
+        return fetchInto(cache, missing.filter(Boolean));
+      });
+    }).then(function () { return dropOld("common", name); });
+  }
+
   function saveModule(list, module) {
     var name = cacheName(module.key, module.version);
-    return caches.open(name).then(function (cache) {
-      var urls = module.urls.concat(list.common);
-      return Promise.all(urls.map(function (url) {
-        return fetch(url, { credentials: "same-origin" }).then(function (res) {
-          if (!res.ok || res.redirected) throw new Error("not saved");
-          return cache.put(url, res);
-        });
-      }));
-    }).then(function () { return dropOld(module.key, name); }, function (err) {
-      return caches.delete(name).then(function () { throw err; });
-    });
+    return saveCommon(list).then(function () { return caches.open(name); })
+      .then(function (cache) { return fetchInto(cache, module.urls); })
+      .then(function () { return dropOld(module.key, name); }, function (err) {
+        return caches.delete(name).then(function () { throw err; });
+      });
   }
 
   function dropOld(key, keep) {

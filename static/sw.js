@@ -68,7 +68,11 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET" || !allowed(request.url)) return;  // the network alone
   var url = new URL(request.url);
   if (url.pathname.indexOf("/static/") === 0) {
-    event.respondWith(fromCache(request).then(function (hit) { return hit || fetch(request); }));
+    // One copy of each static file is kept, under its versioned URL; the stylesheet
+    // asks for the font without the version, so the query string is not compared.
+    event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) {
+      return hit || fetch(request);
+    }));
     return;
   }
   // Pages: the network first (so online is exactly as without us), the saved copy offline.

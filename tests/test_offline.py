@@ -241,3 +241,12 @@ def test_sign_out_clears_the_phone_and_keeps_the_message(client, app, users, as_
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'class="flash info"' in html  # the session cookie, and its flash, stay
+
+
+def test_the_service_worker_answers_not_modified_when_unchanged(client):
+    first = client.get("/sw.js")
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["Service-Worker-Allowed"] == "/"

@@ -85,7 +85,9 @@ def service_worker():
     response = Response(head + source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    # The browser checks for a new worker after each page: "not modified" costs little.
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.route("/offline")
