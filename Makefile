@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast install translations lint check clean bench audit
+.PHONY: run test test-fast install translations lint check clean bench audit hub
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ run: translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## hub: a workshop hub on this laptop (SEED=file from `flask hub prepare`; HUB_PORT=8000)
+HUB_PORT ?= 8000
+hub: translations
+	@test -n "$(SEED)" || { echo "usage: make hub SEED=hub-seed-workshop-N.zip" >&2; exit 2; }
+	$(FLASK) content check
+	$(FLASK) hub serve --seed "$(SEED)" --port $(HUB_PORT)
 
 ## test: install and run the whole suite
 test: translations

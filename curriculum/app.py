@@ -25,6 +25,7 @@ from curriculum.views import (
     classroom,
     cmg,
     committee,
+    hub_join,
     learn,
     main,
     offline,
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     classroom,
     paper,
     workshop_report,
+    hub_join,
     admin,
 )
 

@@ -381,3 +381,78 @@ def hub_import(file):
     click.echo(f"imported bundle {result.bundle_id} from {result.hub_id}: {counts}")
     for conflict in result.conflicts:
         click.echo(f"conflict: {conflict}")
+
+
+@hub_cli.command("prepare")
+@click.option("--workshop", "workshop_id", type=int, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path))
+def hub_prepare(workshop_id, out):
+    """At the centre: write the signed seed a hub needs for one workshop."""
+    from curriculum.models import Workshop
+    from curriculum.services.hub import bundle, prepare
+
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise click.ClickException(f"no workshop {workshop_id}")
+    out = out or Path(f"hub-seed-workshop-{workshop_id}.zip")
+    if out.exists():
+        raise click.ClickException(f"{out} exists already; choose another name")
+    try:
+        with current_app.test_request_context("/?lang=en"):
+            data = prepare.prepare_seed(workshop)
+    except bundle.BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    # The seed holds password hashes: readable by its owner only.
+    out.touch(mode=0o600)
+    out.write_bytes(data)
+    click.echo(f"wrote {out}; it holds password hashes: copy it only to the hub")
+
+
+@hub_cli.command("serve", with_appcontext=False)
+@click.option(
+    "--seed",
+    "seeds",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A seed from `flask hub prepare` (repeatable; loading one twice is harmless).",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--database",
+    default=None,
+    help="The hub's SQLite file (default: instance/hub.sqlite3).",
+)
+def hub_serve(seeds, port, database):
+    """On the laptop: load seeds into the hub's SQLite database and serve the Wi-Fi."""
+    import os
+
+    from curriculum.app import create_app
+    from curriculum.services.hub import bundle, serve
+
+    try:
+        path = serve.database_path(
+            database, os.environ.get("DATABASE_URL"), Config.ROOT / "instance"
+        )
+    except serve.HubServeError as exc:
+        raise click.ClickException(str(exc)) from None
+    app = create_app(serve.hub_config(path))
+    try:
+        done = serve.set_up(app, [seed.read_bytes() for seed in seeds])
+    except bundle.BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    for seed, result in zip(seeds, done.loaded, strict=True):
+        if result.already:
+            click.echo(f"{seed}: already loaded; nothing changed")
+        else:
+            counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+            click.echo(f"{seed}: loaded workshop {result.workshop_id}: {counts}")
+        for note in result.notes:
+            click.echo(f"note: {note}")
+    if not done.workshops:
+        raise click.ClickException("this hub has no workshop yet: give --seed FILE")
+    url = serve.join_url(serve.lan_ip(), port)
+    app.config["HUB_JOIN_URL"] = url
+    click.echo(f"hub {done.hub_id}, database {path}")
+    for line in serve.banner(url, ansi=sys.stdout.isatty()):
+        click.echo(line)
+    serve.run(app, port)

@@ -135,6 +135,9 @@ EXPECTED = {
     "offline.saved_json": {"GET": (LOGIN, 200, 403, 403, 403)},
     "offline.token": {"GET": (401, 200, 200, 200, 200)},
     "offline.replay": {"POST": (401, 409, 403, 403, 403)},
+    # Only on a workshop hub (HUB_ID set); off a hub the page does not exist for anyone.
+    # On a hub: tests/test_hub_prepare.py checks each role.
+    "hub_join.join": {"GET": (404, 404, 404, 404, 404)},
 }
 IGNORED = {"static"}
 

@@ -1,5 +1,8 @@
 """The hub bundle: a zip holding bundle.json and its HMAC-SHA256 signature.
 
+The hub seed (centre -> hub, prepare.py) uses the same container and signature, with
+its own format name, so that neither file can be taken for the other.
+
 HMAC with a shared key (HUB_SIGNING_KEY) rather than Ed25519: the `cryptography` package
 is not installed, and the key is set by programme staff on both the hub and the centre.
 See docs/hub-bundle.md.
@@ -16,6 +19,8 @@ from flask_babel import gettext as _
 
 FORMAT = "safe-homes-hub-bundle"
 VERSION = 1
+SEED_FORMAT = "safe-homes-hub-seed"
+SEED_VERSION = 1
 JSON_NAME = "bundle.json"
 SIGNATURE_NAME = "bundle.json.sig"
 MAX_JSON_BYTES = 20 * 1024 * 1024
@@ -50,7 +55,13 @@ def pack(document: dict) -> bytes:
     return out.getvalue()
 
 
-def _read_parts(raw: bytes) -> tuple[bytes, str]:
+def _not_this(fmt: str) -> str:
+    if fmt == SEED_FORMAT:
+        return _("This file is not a hub seed.")
+    return _("This file is not a hub bundle.")
+
+
+def _read_parts(raw: bytes, fmt: str) -> tuple[bytes, str]:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             info = archive.getinfo(JSON_NAME)
@@ -59,14 +70,17 @@ def _read_parts(raw: bytes) -> tuple[bytes, str]:
             data = archive.read(JSON_NAME)
             signature = archive.read(SIGNATURE_NAME).decode("ascii", "replace").strip()
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
-        raise BundleError(_("This file is not a hub bundle.")) from exc
+        raise BundleError(_not_this(fmt)) from exc
     return data, signature
 
 
-def unpack(raw: bytes) -> dict:
-    """Return a bundle's document after checking signature, format and version."""
+def unpack(raw: bytes, fmt: str = FORMAT, version: int = VERSION) -> dict:
+    """Return a signed document after checking signature, format and version.
+
+    `fmt` and `version` say what is expected: a bundle by default, or a seed.
+    """
     signing_key()
-    data, signature = _read_parts(raw)
+    data, signature = _read_parts(raw, fmt)
     if not hmac.compare_digest(sign(data), signature):
         raise BundleError(
             _(
@@ -76,15 +90,15 @@ def unpack(raw: bytes) -> dict:
     try:
         document = json.loads(data)
     except ValueError as exc:
-        raise BundleError(_("This file is not a hub bundle.")) from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BundleError(_("This file is not a hub bundle."))
-    if document.get("version") != VERSION:
+        raise BundleError(_not_this(fmt)) from exc
+    if not isinstance(document, dict) or document.get("format") != fmt:
+        raise BundleError(_not_this(fmt))
+    if document.get("version") != version:
         raise BundleError(
             _(
                 "This bundle has format version %(version)s; this server reads version %(ours)s.",
                 version=str(document.get("version"))[:10],
-                ours=VERSION,
+                ours=version,
             )
         )
     return document

@@ -1,4 +1,10 @@
-"""On the hub: write one workshop's people and records into a signed bundle."""
+"""On the hub: write one workshop's people and records into a signed bundle.
+
+On a hub prepared from the centre (prepare.py) the rows the seed brought are known by
+HubRecord rows under this hub's id: people and the workshop go out with their central
+ids, and the module completions (with their passing attempts) that came from the centre
+are not sent back as if they were done here.
+"""
 
 import uuid
 from datetime import date, datetime
@@ -22,6 +28,7 @@ from curriculum.models import (
     WorkshopFacilitator,
 )
 from curriculum.models.base import utcnow
+from curriculum.models.hub import HubSeed
 from curriculum.services.hub import bundle
 
 SUBMISSION_FIELDS = (
@@ -55,6 +62,24 @@ def _central_ids(hub_id: str, kind: str) -> dict[int, int]:
         )
     )
     return dict(rows.all())
+
+
+def _seeded(hub_id: str, kind: str) -> set[int]:
+    """Return the local ids of the rows of one kind that a seed brought from the centre."""
+    return set(_central_ids(hub_id, kind))
+
+
+def seeded_hub_id() -> str | None:
+    """Return the hub id under which seeds were loaded on this database, if any."""
+    return db.session.scalar(select(HubSeed.hub_id).order_by(HubSeed.id).limit(1))
+
+
+def current_hub_id() -> str:
+    """Return this hub's id: HUB_ID, else the one its seeds were loaded under."""
+    found = current_app.config.get("HUB_ID") or seeded_hub_id() or ""
+    if not found:
+        raise bundle.BundleError("HUB_ID is not set on this hub.")
+    return found
 
 
 def _commune_code(commune_id: int | None) -> str | None:
@@ -108,7 +133,7 @@ def _workshop_part(workshop: Workshop, hub_id: str) -> dict:
     }
 
 
-def _records(workshop: Workshop, people: list[int]) -> dict:
+def _records(workshop: Workshop, people: list[int], hub_id: str) -> dict:
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.workshop_id == workshop.id)
     ).all()
@@ -117,10 +142,14 @@ def _records(workshop: Workshop, people: list[int]) -> dict:
         select(Attendance).where(Attendance.session_id.in_(session_ids))
     ).all()
 
-    def of_people(model):
-        return db.session.scalars(
+    def of_people(model, leave_out: str | None = None):
+        rows = db.session.scalars(
             select(model).where(model.user_id.in_(people)).order_by(model.id)
         ).all()
+        if leave_out is None:
+            return rows
+        seeded = _seeded(hub_id, leave_out)
+        return [row for row in rows if row.id not in seeded]
 
     return {
         "enrolments": [
@@ -144,7 +173,7 @@ def _records(workshop: Workshop, people: list[int]) -> dict:
             for a in attendance
         ],
         "quiz_attempts": [
-            _submission(a, ATTEMPT_FIELDS) for a in of_people(QuizAttempt)
+            _submission(a, ATTEMPT_FIELDS) for a in of_people(QuizAttempt, "attempt")
         ],
         "survey_responses": [
             _submission(r, SURVEY_FIELDS) for r in of_people(SurveyResponse)
@@ -157,7 +186,7 @@ def _records(workshop: Workshop, people: list[int]) -> dict:
                 "attempt": c.attempt_id,
                 "completed_at": _when(c.completed_at),
             }
-            for c in of_people(ModuleCompletion)
+            for c in of_people(ModuleCompletion, "completion")
         ],
         "certificates": [
             {
@@ -185,26 +214,24 @@ def curriculum_versions() -> dict:
 
 def build_document(workshop: Workshop) -> dict:
     """Return the bundle document of one workshop on this hub."""
-    hub_id = current_app.config.get("HUB_ID") or ""
-    if not hub_id:
-        raise bundle.BundleError("HUB_ID is not set on this hub.")
-    part = _workshop_part(workshop, hub_id)
+    hub = current_hub_id()
+    part = _workshop_part(workshop, hub)
     enrolled = db.session.scalars(
         select(Enrolment.user_id).where(Enrolment.workshop_id == workshop.id)
     ).all()
     ids = sorted({*part["facilitators"], *enrolled})
-    central = _central_ids(hub_id, "user")
+    central = _central_ids(hub, "user")
     people = db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))
     return {
         "format": bundle.FORMAT,
         "version": bundle.VERSION,
         "bundle_id": uuid.uuid4().hex,
-        "hub_id": hub_id,
+        "hub_id": hub,
         "created_at": utcnow().isoformat(),
         "curriculum": curriculum_versions(),
         "workshop": part,
         "people": [_person(u, central) for u in people],
-        **_records(workshop, ids),
+        **_records(workshop, ids, hub),
     }
 
 
