@@ -25,6 +25,7 @@ from curriculum.views import (
     classroom,
     cmg,
     committee,
+    hub_import,
     hub_join,
     learn,
     main,
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     workshop_report,
     hub_join,
     admin,
+    hub_import,
 )
 
 

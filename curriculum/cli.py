@@ -365,22 +365,43 @@ def hub_export(workshop_id, out):
 
 @hub_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def hub_import(file):
+@click.option(
+    "--as",
+    "as_username",
+    metavar="USERNAME",
+    help="The admin who imports (needed when the bundle creates a workshop).",
+)
+def hub_import(file, as_username):
     """Check and apply a hub bundle (all or nothing; twice counts once)."""
-    from curriculum.services.hub import bundle, importer
+    from curriculum.models import User
+    from curriculum.services.hub import importer
+    from curriculum.views import hub_messages
 
-    try:
-        with current_app.test_request_context("/?lang=en"):
-            result = importer.import_bundle(file.read_bytes(), None)
-    except bundle.BundleError as exc:
-        raise click.ClickException(str(exc)) from None
-    if result.already:
-        click.echo(f"bundle {result.bundle_id} was already imported; nothing changed")
-        return
-    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-    click.echo(f"imported bundle {result.bundle_id} from {result.hub_id}: {counts}")
-    for conflict in result.conflicts:
-        click.echo(f"conflict: {conflict}")
+    actor = None
+    if as_username:
+        actor = db.session.scalar(select(User).where(User.username == as_username))
+        if actor is None or actor.role != "admin" or not actor.active:
+            raise click.ClickException(f"--as {as_username}: no active admin account")
+    with file.open("rb") as fh:
+        raw = fh.read(importer.MAX_BUNDLE_BYTES + 1)
+    with current_app.test_request_context("/?lang=en"):
+        try:
+            result = importer.import_bundle(raw, actor)
+        except importer.ImportRefused as refused:
+            message = hub_messages.refusal_message(refused)
+            if refused.code == "actor_needed":
+                message += " Run again with --as USERNAME (an admin account)."
+            raise click.ClickException(f"{refused.code}: {message}") from None
+        if result.already:
+            click.echo(
+                f"bundle {result.bundle_id}: {hub_messages.already_message(result)}"
+            )
+            return
+        counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+        click.echo(f"imported bundle {result.bundle_id} from {result.hub_id}: {counts}")
+        for conflict in result.conflicts:
+            message = hub_messages.conflict_message(conflict)
+            click.echo(f"conflict {conflict.code}: {message}")
 
 
 @hub_cli.command("prepare")

@@ -175,3 +175,8 @@ def can_view_reports(user: User) -> bool:
 def can_manage_commune_groups(user: User) -> bool:
     """Return True for programme staff, who decide how communes are grouped."""
     return is_admin(user)
+
+
+def can_import_hub_bundles(user: User) -> bool:
+    """Return True for programme staff, who bring workshop hubs' bundles in."""
+    return is_admin(user)

@@ -56,6 +56,10 @@ EXPECTED = {
         "POST": (LOGIN, 403, 403, 403, 302),
     },
     "admin.content": {"GET": (LOGIN, 403, 403, 403, 200)},
+    "hub_import.upload": {
+        "GET": (LOGIN, 403, 403, 403, 200),
+        "POST": (LOGIN, 403, 403, 403, 400),
+    },
     "admin.certificate": {
         "GET": (LOGIN, 403, 403, 403, 200),
         "POST": (LOGIN, 403, 403, 403, 400),

@@ -4,13 +4,21 @@ Each hub row is known by (hub id, kind, local id) in HubRecord, so a bundle impo
 twice, or a later bundle that repeats earlier rows, adds nothing the second time.
 Participants who already exist centrally (the same Khmer-normalised name in the same
 commune, or the central id a prepared hub carries) are matched, not duplicated.
+
+Nothing here is worded for people: a refusal is an `ImportRefused` and a conflict a
+`Conflict`, each a code with parameters; curriculum/views/hub_messages.py has the
+sentences, so the page speaks the user's language and the command line English.
 """
 
+import hmac
+import io
+import json
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from curriculum.content import catalog
 from curriculum.extensions import db
@@ -43,17 +51,87 @@ KINDS = (
     "module_completions",
     "certificates",
 )
+# The same as the app's MAX_CONTENT_LENGTH, so the page and the command agree.
+MAX_BUNDLE_BYTES = 2 * 1024 * 1024
+STAFF_ROLES = ("facilitator", "committee", "admin")
+
+# Why a bundle was not applied; nothing was written for any of them.
+REFUSAL_CODES = (
+    "no_key",
+    "too_large",
+    "not_zip",
+    "not_a_bundle",
+    "bad_signature",
+    "wrong_version",
+    "damaged",
+    "commune_unknown",
+    "workshop_closed",
+    "actor_needed",
+    "concurrent",
+)
+# What an applied bundle could not apply as it came (the rest was applied).
+CONFLICT_CODES = (
+    "staff_unknown",
+    "staff_not_staff",
+    "name_ambiguous",
+    "same_central_person",
+    "enrolment_renumbered",
+    "quiz_unknown",
+    "quiz_other_version",
+    "measure_exists",
+    "certificate_code_taken",
+)
+
+
+class ImportRefused(Exception):
+    """A bundle that was not applied, as a code (REFUSAL_CODES) and parameters."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One hub row not applied as it came: a code, the row's kind and hub id, details."""
+
+    code: str
+    kind: str
+    hub_row: int | None
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
 class ImportResult:
-    """What an import did: rows added per kind, conflicts (translated), a repeat."""
+    """What an import did: rows added per kind, conflicts, or an earlier import."""
 
     bundle_id: str
     hub_id: str
     counts: dict = field(default_factory=dict)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     already: bool = False
+    previous_at: datetime | None = None
+    previous_by: str | None = None
+
+
+@dataclass(frozen=True)
+class PastImport:
+    """One line of the list of imports: no content, only where, when, who, how many."""
+
+    hub_id: str
+    bundle_id: str
+    imported_at: datetime
+    imported_by: str | None
+    counts: dict
+
+
+@dataclass
+class _Match:
+    user: User | None = None
+    # True when an id says who it is (an earlier import, central_id, a username).
+    certain: bool = False
+    kept_out: bool = False
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -72,6 +150,7 @@ class _Importer:
         self.result = ImportResult(str(document["bundle_id"])[:64], self.hub_id)
         self.result.counts = dict.fromkeys(KINDS, 0)
         self.maps: dict[str, dict[int, int | None]] = {}
+        self.names: dict[int, dict[str, list[User]]] = {}
 
     # -- the identity of hub rows -------------------------------------------------
     def known(self, kind: str, local_id: int) -> int | None:
@@ -100,11 +179,18 @@ class _Importer:
             return None
         return self.maps.get(kind, {}).get(local_id)
 
-    def conflict(self, message: str) -> None:
-        self.result.conflicts.append(message)
+    def conflict(self, code: str, kind: str, hub_row, **params: object) -> None:
+        row = int(hub_row) if hub_row is not None else None
+        self.result.conflicts.append(Conflict(code, kind, row, params))
 
     def added(self, kind: str) -> None:
         self.result.counts[kind] += 1
+
+    def owner_id(self) -> int:
+        """Return the importer's id, for rows that must name someone; refuse if none."""
+        if self.actor is None:
+            raise ImportRefused("actor_needed")
+        return self.actor.id
 
     # -- workshop -----------------------------------------------------------------
     def commune_id(self, code: str | None) -> int | None:
@@ -117,18 +203,12 @@ class _Importer:
         central_id = self.known("workshop", part["id"]) or part.get("central_id")
         found = db.session.get(Workshop, central_id) if central_id else None
         if found is not None and found.closed_at is not None:
-            raise BundleError(
-                _(
-                    "The workshop “%(title)s” is closed on the central server; "
-                    "nothing from this bundle was imported.",
-                    title=found.title,
-                )
-            )
+            raise ImportRefused("workshop_closed", title=found.title)
         if found is None:
             commune_id = self.commune_id(part["commune_code"])
             if commune_id is None:
-                raise BundleError(
-                    _("The bundle's commune is unknown to the central server.")
+                raise ImportRefused(
+                    "commune_unknown", commune=str(part["commune_code"])[:16]
                 )
             found = Workshop(
                 title=str(part["title"])[:200],
@@ -136,7 +216,8 @@ class _Importer:
                 starts_on=_day(part["starts_on"]),
                 ends_on=_day(part["ends_on"]),
                 module_keys=list(part["module_keys"]),
-                created_by_id=self.central("user", part["created_by"]) or self.actor.id,
+                created_by_id=self.central("user", part["created_by"])
+                or self.owner_id(),
             )
             db.session.add(found)
             db.session.flush()
@@ -176,22 +257,49 @@ class _Importer:
             self.remember("session", part["id"], central_id)
 
     # -- people -------------------------------------------------------------------
-    def match_person(self, part: dict) -> User | None:
+    def same_name(self, commune_id: int, wanted: str) -> list[User]:
+        """Return the central trainees of a commune whose name has this key."""
+        if commune_id not in self.names:
+            index: dict[str, list[User]] = {}
+            trainees = db.session.scalars(
+                select(User).where(
+                    User.commune_id == commune_id, User.role == "trainee"
+                )
+            )
+            for user in trainees:
+                index.setdefault(name_key(user.display_name), []).append(user)
+            self.names[commune_id] = index
+        return self.names[commune_id].get(wanted, [])
+
+    def match_person(self, part: dict) -> _Match:
         central_id = self.known("user", part["id"]) or part.get("central_id")
         if central_id:
-            return db.session.get(User, central_id)
+            user = db.session.get(User, int(central_id))
+            if user is not None:
+                return _Match(user, certain=True)
         if part["role"] != "trainee":
-            return db.session.scalar(
-                select(User).where(User.username == part["username"])
-            )
+            username = str(part["username"])[:64]
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                self.conflict("staff_unknown", "people", part["id"], username=username)
+                return _Match(kept_out=True)
+            if user.role not in STAFF_ROLES:
+                # Someone else's username: a trainee must not become the workshop's
+                # facilitator or the one who entered its results.
+                self.conflict(
+                    "staff_not_staff", "people", part["id"], username=username
+                )
+                return _Match(kept_out=True)
+            return _Match(user, certain=True)
         commune_id = self.commune_id(part.get("commune_code"))
         if commune_id is None:
-            return None
-        wanted = name_key(part["display_name"])
-        same_place = db.session.scalars(
-            select(User).where(User.commune_id == commune_id, User.role == "trainee")
-        )
-        return next((u for u in same_place if name_key(u.display_name) == wanted), None)
+            return _Match()
+        found = self.same_name(commune_id, name_key(part["display_name"]))
+        if len(found) > 1:
+            # Do not guess which of them it is: an admin enrols the right one.
+            self.conflict("name_ambiguous", "people", part["id"], count=len(found))
+            return _Match(kept_out=True)
+        return _Match(found[0] if found else None)
 
     def free_username(self, username: str) -> str:
         candidate, n = username[:60], 1
@@ -221,20 +329,37 @@ class _Importer:
         return user
 
     def people(self) -> None:
+        """Match every hub person first, then keep out those two rows claim at once."""
+        claims: dict[int, list[tuple[dict, bool]]] = {}
+        new: list[dict] = []
         for part in self.doc["people"]:
-            user = self.match_person(part)
-            if user is None and part["role"] != "trainee":
-                self.conflict(
-                    _(
-                        "The staff account %(username)s is unknown to the central "
-                        "server; what it entered is kept without its name.",
-                        username=str(part["username"])[:64],
-                    )
-                )
+            match = self.match_person(part)
+            if match.kept_out:
                 continue
-            if user is None:
-                user = self.new_person(part)
-            self.remember("user", part["id"], user.id)
+            if match.user is None:
+                new.append(part)
+            else:
+                claims.setdefault(match.user.id, []).append((part, match.certain))
+        for user_id, parts in claims.items():
+            certain = [part for part, sure in parts if sure]
+            # One row an id names wins over rows that only share the name.
+            keep = certain[0] if len(certain) == 1 else None
+            if len(parts) == 1:
+                keep = parts[0][0]
+            for part, _sure in parts:
+                if part is keep:
+                    self.remember("user", part["id"], user_id)
+                    continue
+                others = [other["id"] for other, _ in parts if other is not part]
+                self.conflict(
+                    "same_central_person",
+                    "people",
+                    part["id"],
+                    username=db.session.get(User, user_id).username,
+                    others=[int(n) for n in others],
+                )
+        for part in new:
+            self.remember("user", part["id"], self.new_person(part).id)
 
     # -- records ------------------------------------------------------------------
     def enrolments(self, workshop: Workshop) -> None:
@@ -262,6 +387,13 @@ class _Importer:
                             )
                         )
                         or 0
+                    )
+                    self.conflict(
+                        "enrolment_renumbered",
+                        "enrolments",
+                        part["id"],
+                        old=int(part["number"]),
+                        new=number,
                     )
                 row = Enrolment(
                     workshop_id=workshop.id,
@@ -318,13 +450,10 @@ class _Importer:
                     QuizAttempt.idempotency_key == part["idempotency_key"]
                 )
             )
-            if central_id is None and part["quiz_key"] not in quizzes:
+            quiz_key = str(part["quiz_key"])[:64]
+            if central_id is None and quiz_key not in quizzes:
                 self.conflict(
-                    _(
-                        "A quiz attempt for “%(quiz)s” was not imported: the central "
-                        "server does not know this quiz.",
-                        quiz=str(part["quiz_key"])[:64],
-                    )
+                    "quiz_unknown", "quiz_attempts", part["id"], quiz=quiz_key
                 )
                 continue
             if central_id is None:
@@ -334,6 +463,11 @@ class _Importer:
                 db.session.flush()
                 central_id = row.id
                 self.added("quiz_attempts")
+                if part["content_version"] != quizzes[quiz_key].version:
+                    # Kept as the hub graded it; reports can tell by content_version.
+                    self.conflict(
+                        "quiz_other_version", "quiz_attempts", part["id"], quiz=quiz_key
+                    )
             self.remember("attempt", part["id"], central_id)
 
     def survey_responses(self) -> None:
@@ -350,11 +484,10 @@ class _Importer:
             )
             if exists is not None:
                 self.conflict(
-                    _(
-                        "A %(phase)s measure was not imported: the central server "
-                        "already has one for this participant.",
-                        phase=str(part["phase"])[:8],
-                    )
+                    "measure_exists",
+                    "survey_responses",
+                    part["id"],
+                    phase=str(part["phase"])[:8],
                 )
                 continue
             fields = {name: part[name] for name in _SURVEY_COLUMNS}
@@ -402,7 +535,7 @@ class _Importer:
             if db.session.scalar(
                 select(Certificate.id).where(Certificate.code == part["code"])
             ):
-                self.conflict(_("A certificate was not imported: its code is in use."))
+                self.conflict("certificate_code_taken", "certificates", part["id"])
                 continue
             db.session.add(
                 Certificate(
@@ -435,50 +568,165 @@ _ATTEMPT_COLUMNS += ("percent", "passed")
 _SURVEY_COLUMNS = ("instrument", "kind", "track", "phase", "score", "max_score")
 
 
-def import_bundle(raw: bytes, actor: User | None) -> ImportResult:
-    """Check and apply a bundle in one transaction; raise BundleError to refuse it.
+# -- checking a file -------------------------------------------------------------------
 
-    A bundle already imported changes nothing and says so. The audit event names the
-    importer, the bundle id and the counts, never the content.
+
+def _why_unpack_failed(raw: bytes) -> ImportRefused:
+    """Return the refusal for a file bundle.unpack refused.
+
+    bundle.unpack raises with a sentence only; the same checks in the same order give
+    the code (see the report of issue 14: a code on BundleError would remove this).
     """
-    document = bundle.unpack(raw)
     try:
-        bundle_id = str(document["bundle_id"])[:64]
-        previous = db.session.scalar(
-            select(HubImport).where(HubImport.bundle_id == bundle_id)
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            if archive.getinfo(bundle.JSON_NAME).file_size > bundle.MAX_JSON_BYTES:
+                return ImportRefused("too_large", max_mb=MAX_BUNDLE_BYTES // 2**20)
+            data = archive.read(bundle.JSON_NAME)
+            signature = archive.read(bundle.SIGNATURE_NAME).decode("ascii", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return ImportRefused("not_a_bundle")
+    if not hmac.compare_digest(bundle.sign(data), signature.strip()):
+        return ImportRefused("bad_signature")
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return ImportRefused("not_a_bundle")
+    if isinstance(document, dict) and document.get("format") == bundle.FORMAT:
+        return ImportRefused(
+            "wrong_version",
+            version=str(document.get("version"))[:10],
+            ours=bundle.VERSION,
         )
-        if previous is not None:
-            return ImportResult(bundle_id, previous.hub_id, already=True)
-        result = _Importer(document, actor).run()
-        db.session.add(
-            HubImport(
-                bundle_id=bundle_id,
-                hub_id=result.hub_id,
-                imported_by_id=actor.id if actor else None,
-                counts=result.counts,
-            )
-        )
-        audit.record(
-            actor,
-            "hub.import",
-            "hub_bundle",
-            bundle_id,
-            {
-                "hub_id": result.hub_id,
-                "counts": result.counts,
-                "conflicts": len(result.conflicts),
-            },
-        )
-        db.session.commit()
+    return ImportRefused("not_a_bundle")
+
+
+def check_bundle(raw: bytes) -> dict:
+    """Return a bundle's document once key, size, signature and format check out."""
+    try:
+        bundle.signing_key()
     except BundleError:
-        db.session.rollback()
+        raise ImportRefused("no_key") from None
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise ImportRefused("too_large", max_mb=MAX_BUNDLE_BYTES // 2**20)
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ImportRefused("not_zip")
+    try:
+        document = bundle.unpack(raw)
+    except BundleError as exc:
+        raise _why_unpack_failed(raw) from exc
+    for name in ("bundle_id", "hub_id"):
+        if not isinstance(document.get(name), str) or not document[name]:
+            raise ImportRefused("damaged")
+    return document
+
+
+# -- importing -------------------------------------------------------------------------
+
+
+def previous_import(bundle_id: str) -> HubImport | None:
+    """Return the earlier import of this bundle, if there was one."""
+    return db.session.scalar(select(HubImport).where(HubImport.bundle_id == bundle_id))
+
+
+def _already(previous: HubImport) -> ImportResult:
+    by = (
+        db.session.get(User, previous.imported_by_id)
+        if previous.imported_by_id
+        else None
+    )
+    return ImportResult(
+        previous.bundle_id,
+        previous.hub_id,
+        counts=dict(previous.counts or {}),
+        already=True,
+        previous_at=previous.imported_at,
+        previous_by=by.display_name if by else None,
+    )
+
+
+def record_refusal(actor: User | None, code: str, bundle_id: str | None = None) -> None:
+    """Audit a refused import: the reason's code and the bundle id, never the file."""
+    audit.record(
+        actor, "hub.import_refused", "hub_bundle", bundle_id or "-", {"reason": code}
+    )
+    db.session.commit()
+
+
+def _apply(document: dict, actor: User | None) -> ImportResult:
+    result = _Importer(document, actor).run()
+    db.session.add(
+        HubImport(
+            bundle_id=result.bundle_id,
+            hub_id=result.hub_id,
+            imported_by_id=actor.id if actor else None,
+            counts=result.counts,
+        )
+    )
+    audit.record(
+        actor,
+        "hub.import",
+        "hub_bundle",
+        result.bundle_id,
+        {
+            "hub_id": result.hub_id,
+            "counts": result.counts,
+            "conflicts": len(result.conflicts),
+            "conflict_codes": sorted({c.code for c in result.conflicts}),
+        },
+    )
+    db.session.commit()
+    return result
+
+
+def import_bundle(raw: bytes, actor: User | None) -> ImportResult:
+    """Check and apply a bundle in one transaction; raise ImportRefused to refuse it.
+
+    A bundle already imported changes nothing and says when and by whom, also when
+    another import of it finished first a moment ago. A refusal is audited with its
+    code; the audit of an import names the importer, bundle id and counts, never the
+    content.
+    """
+    try:
+        document = check_bundle(raw)
+    except ImportRefused as refused:
+        record_refusal(actor, refused.code)
         raise
+    bundle_id = document["bundle_id"][:64]
+    previous = previous_import(bundle_id)
+    if previous is not None:
+        return _already(previous)
+    try:
+        return _apply(document, actor)
+    except IntegrityError:
+        # Another import wrote the same rows first (hub_imports or hub_records keys).
+        db.session.rollback()
+        previous = previous_import(bundle_id)
+        if previous is not None:
+            return _already(previous)
+        refused = ImportRefused("concurrent")
+    except ImportRefused as exc:
+        db.session.rollback()
+        refused = exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         db.session.rollback()
-        raise BundleError(
-            _("The bundle's content is incomplete or damaged; nothing was imported.")
-        ) from exc
+        refused = ImportRefused("damaged")
+        refused.__cause__ = exc
     except Exception:
         db.session.rollback()
         raise
-    return result
+    record_refusal(actor, refused.code, bundle_id)
+    raise refused
+
+
+def recent_imports(limit: int = 50) -> list[PastImport]:
+    """Return the latest imports, newest first, with the importer's name."""
+    rows = db.session.execute(
+        select(HubImport, User.display_name)
+        .outerjoin(User, User.id == HubImport.imported_by_id)
+        .order_by(HubImport.imported_at.desc(), HubImport.id.desc())
+        .limit(limit)
+    )
+    return [
+        PastImport(row.hub_id, row.bundle_id, row.imported_at, name, row.counts or {})
+        for row, name in rows
+    ]
