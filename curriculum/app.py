@@ -3,7 +3,7 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event, select
@@ -13,10 +13,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from curriculum import cli, errors, i18n, permissions
 from curriculum.config import ROOT, Config, TestConfig
-from curriculum.content import ContentInvalid, load_catalog, term_anchor
+from curriculum.content import ContentInvalid, catalog, load_catalog, term_anchor
 from curriculum.extensions import babel, compress, csrf, db, login_manager, migrate
 from curriculum.headers import add_security_headers
 from curriculum.models import User
+from curriculum.services import review as corrections
 from curriculum.static_files import asset_url
 from curriculum.views import (
     admin,
@@ -33,6 +34,7 @@ from curriculum.views import (
     paper,
     quiz,
     reports,
+    review,
     roster,
     setup,
     setup_cards,
@@ -63,6 +65,7 @@ BLUEPRINTS = (
     hub_join,
     admin,
     hub_import,
+    review,
 )
 
 
@@ -100,6 +103,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.use_corrected_translations(babel)
     _init_login(app)
 
     for module in BLUEPRINTS:
@@ -109,6 +113,12 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     _init_templates(app)
     errors.register(app)
     cli.register(app)
+
+    @app.before_request
+    def _pin_catalog():
+        # Reviewers' corrections made on another worker; then one catalogue per request.
+        corrections.sync_catalog(app)
+        g.catalog = app.extensions["catalog"]
 
     @app.before_request
     def _refuse_nul_bytes():
@@ -168,9 +178,9 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["day_in"] = i18n.format_day_in
     app.jinja_env.globals.update(
-        catalog_module=lambda key: app.extensions["catalog"].module(key),
-        catalog_track=lambda key: app.extensions["catalog"].track(key),
-        catalog_tracks=lambda: app.extensions["catalog"].tracks,
+        catalog_module=lambda key: catalog().module(key),
+        catalog_track=lambda key: catalog().track(key),
+        catalog_tracks=lambda: catalog().tracks,
         track_title=i18n.track_title,
         LOCALES=i18n.LOCALES,
         asset_url=asset_url,

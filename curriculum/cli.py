@@ -477,3 +477,7 @@ def hub_serve(seeds, port, database):
     for line in serve.banner(url, ansi=sys.stdout.isatty()):
         click.echo(line)
     serve.run(app, port)
+
+
+# Translation review's commands join the content and users groups (review_cli.py).
+from curriculum import review_cli  # noqa: E402, F401

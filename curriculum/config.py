@@ -46,6 +46,9 @@ class Config:
     QUIZZES_DIR = Path(os.environ.get("CURRICULUM_QUIZZES_DIR", ROOT / "quizzes"))
     TRANSLATIONS_DIR = ROOT / "translations"
     MIGRATIONS_DIR = ROOT / "curriculum" / "migrations"
+    # How often a worker asks whether reviewers corrected the Khmer (one tiny query);
+    # the worker that saved a correction swaps its catalogue at once.
+    CONTENT_CHECK_SECONDS = float(os.environ.get("CONTENT_CHECK_SECONDS", "2"))
 
     BABEL_DEFAULT_LOCALE = "km"
     BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"
@@ -121,6 +124,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False  # tests/test_csrf.py turns it back on
     SERVER_NAME = "localhost"
     REPORT_CACHE_SECONDS = 0  # tests change data and look again at once
+    CONTENT_CHECK_SECONDS = 0  # a correction on one app shows on another at once
     # Cheap hashes keep the suite fast; production cost is tested in test_accounts.
     ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date as babel_format_date
-from flask import current_app, request
-from flask_babel import get_locale
+from flask import current_app, has_app_context, request
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from curriculum.khmer import TO_KHMER_DIGITS as KHMER_DIGITS
@@ -14,6 +14,41 @@ from curriculum.khmer import TO_KHMER_DIGITS as KHMER_DIGITS
 LOCALES = {"km": "ខ្មែរ", "en": "English"}
 DEFAULT_LOCALE = "km"
 COOKIE = "lang"
+
+
+class CorrectedDomain(Domain):
+    """The interface's translations, with the reviewers' corrections laid on top.
+
+    services/review.py puts (revision, {English: Khmer}) in app.extensions
+    ["ui_corrections"] and empties the cache when they change; each freshly loaded
+    catalogue is corrected once, so a request pays nothing for it.
+    """
+
+    def get_translations(self):
+        """Return the translations of this request's locale, corrected."""
+        translations = super().get_translations()
+        if not has_app_context() or str(get_locale()) != "km":
+            return translations
+        revision, texts = current_app.extensions.get("ui_corrections", (0, {}))
+        if getattr(translations, "_corrections_revision", 0) != revision:
+            catalog = getattr(translations, "_catalog", None)
+            if catalog is not None:
+                catalog.update(texts)
+            translations._corrections_revision = revision
+        return translations
+
+
+def use_corrected_translations(babel) -> None:
+    """Make Flask-Babel's domain the corrected one (once per process)."""
+    if not isinstance(babel.__dict__.get("domain_instance"), CorrectedDomain):
+        babel.__dict__["domain_instance"] = CorrectedDomain(domain="messages")
+
+
+def forget_translations(babel) -> None:
+    """Reload the catalogues at the next request (the corrections changed)."""
+    domain = babel.__dict__.get("domain_instance")
+    if domain is not None:
+        domain.cache.clear()
 
 
 def explicit_locale() -> str | None:

@@ -32,7 +32,18 @@ def can_use_committee_pages(user: User) -> bool:
 
 def can_see_content_status(user: User) -> bool:
     """Return True for those who look after the curriculum."""
-    return is_admin(user)
+    return is_admin(user) or can_review(user)
+
+
+def can_review(user: User) -> bool:
+    """Return True for those who review and correct the Khmer of the curriculum.
+
+    Admins, and staff an admin made reviewers (native speakers). The review pages show
+    content only, never people's data, so the flag adds nothing else to a role.
+    """
+    if not user.is_authenticated:
+        return False
+    return user.role == "admin" or (bool(user.reviewer) and user.role in STAFF_ROLES)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("catalog", None)
             babel_refresh()
         return super().open(*args, **kwargs)
 

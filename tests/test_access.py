@@ -56,6 +56,13 @@ EXPECTED = {
         "POST": (LOGIN, 403, 403, 403, 302),
     },
     "admin.content": {"GET": (LOGIN, 403, 403, 403, 200)},
+    # Translation review: admins, and staff an admin made reviewers (test_review.py).
+    "review.index": {"GET": (LOGIN, 403, 403, 403, 200)},
+    "review.group": {
+        "GET": (LOGIN, 403, 403, 403, 200),
+        "POST": (LOGIN, 403, 403, 403, 400),
+    },
+    "review.spelling": {"GET": (LOGIN, 403, 403, 403, 200)},
     "hub_import.upload": {
         "GET": (LOGIN, 403, 403, 403, 200),
         "POST": (LOGIN, 403, 403, 403, 400),
@@ -191,6 +198,7 @@ def world(app, users, places):
         "track": "police",
         "code": certificate.code,
         "module_key": module.key,
+        "group": module.key,
         "lesson_key": module.lessons[0].key,
         "quiz_key": quiz.key,
         "attempt_id": attempt.id,

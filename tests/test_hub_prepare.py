@@ -378,6 +378,11 @@ def test_a_hub_keeps_the_id_it_was_prepared_under(centre, hub):
     hub.config["HUB_ID"] = "another-name"
     with pytest.raises(bundle.BundleError, match="HUB_ID=hall-1"):
         _load(hub, _prepare(centre["other"]))
+    with hub.app_context(), hub.test_request_context("/?lang=en"):
+        workshop = db.session.scalar(select(Workshop))
+        # Exported under another name its rows would lose their central ids.
+        with pytest.raises(bundle.BundleError, match="HUB_ID=hall-1"):
+            export.export_workshop(workshop)
     hub.config["HUB_ID"] = ""
     with hub.app_context():
         assert export.current_hub_id() == "hall-1"
@@ -591,6 +596,12 @@ def test_set_up_builds_the_hub_and_names_it(centre, tmp_path, monkeypatch):
     assert repeat.loaded[0].already
     with again.app_context():
         assert _count(User) == 7
+        db.engine.dispose()
+    renamed = create_app(Quiet)
+    renamed.config["HUB_ID"] = "someone-else"
+    with pytest.raises(serve.HubServeError, match="HUB_ID=hub-hall-laptop"):
+        serve.set_up(renamed, [])
+    with renamed.app_context():
         db.engine.dispose()
 
 

@@ -15,6 +15,8 @@ Where things are (read top to bottom, each room imports only the ones above it):
 - quizzes.py     quizzes/: module quizzes, knowledge tests, the attitude survey
 - loader.py      `load_catalog`, the entry point, and glossary, tracks and vetting files
 - status.py      translation state per module (`flask content status`, admin page)
+- items.py       translatable items (each Khmer block or value beside its English) and
+                 writing corrected Khmer into a file's text (translation review)
 
 Public names: `load_catalog`, `ContentError`, `ContentInvalid`, `Catalog`, `term_anchor`,
 `catalog()` (the catalogue loaded at start-up).
@@ -33,7 +35,15 @@ def term_anchor(key: str) -> str:
 
 
 def catalog() -> Catalog:
-    """Return the catalogue loaded at start-up."""
-    from flask import current_app
+    """Return the catalogue of this request (the same from its start to its end).
 
+    Outside a request, the app's current one. Reviewers' corrections swap the app's
+    catalogue (services/review.py); a request keeps the one it started with.
+    """
+    from flask import current_app, g, has_request_context
+
+    if has_request_context():
+        pinned = g.get("catalog")
+        if pinned is not None:
+            return pinned
     return current_app.extensions["catalog"]

@@ -4,7 +4,8 @@ This is the entry point (`load_catalog`) and the small files: glossary, tracks, 
 Lessons load in lessons.py, quizzes in quizzes.py, the checks live in validation.py.
 """
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -193,11 +194,22 @@ def _load(r: Reader, modules_dir: Path, quizzes_dir: Path) -> Catalog:
 
 
 def load_catalog(
-    root: Path, modules_dir: Path, quizzes_dir: Path, term_url: Callable[[str], str]
+    root: Path,
+    modules_dir: Path,
+    quizzes_dir: Path,
+    term_url: Callable[[str], str],
+    overrides: Mapping[Path, str] | None = None,
+    revision: int = 0,
 ) -> Catalog:
-    """Load and validate all content; raise ContentInvalid listing every error."""
-    reader = Reader(root, term_url)
+    """Load and validate all content; raise ContentInvalid listing every error.
+
+    `overrides` gives corrected texts to read in place of some files (reviewers'
+    corrections, see content/items.py); `revision` numbers the corrections applied.
+    """
+    reader = Reader(root, term_url, overrides)
     catalog = _load(reader, modules_dir, quizzes_dir)
+    if revision:
+        catalog = dataclasses.replace(catalog, revision=revision)
     for path, text in reader.texts():
         if path.name.endswith((".km.md", ".toml")):
             for line, message in khmer_problems(text):

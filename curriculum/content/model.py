@@ -211,6 +211,7 @@ class Catalog:
     glossary: tuple[Term, ...]
     attitude: AttitudeSurvey | None
     vetting: VettingCriteria | None = None
+    revision: int = 0  # the reviewers' corrections applied (0: the files as they are)
 
     def __post_init__(self) -> None:
         object.__setattr__(

@@ -74,3 +74,13 @@ def stamp(
             path.write_text(updated, encoding="utf-8")
             changed.append(path)
     return changed
+
+
+def stamp_text(path: Path, text: str) -> str:
+    """Return a Khmer file's text with source_sha256 set to its English's hash now."""
+    if path.name.endswith(".km.md"):
+        en = path.with_name(path.name.replace(".km.md", ".en.md"))
+        new_hash = short_hash(en.read_bytes())
+    else:
+        new_hash = english_hash(tomllib.loads(text))
+    return _replace(text, new_hash, True)

@@ -14,6 +14,8 @@ Rooms (one file per area; import models from here, `from curriculum.models impor
 - audit.py      AuditEvent: who saw or changed what, and when
 - security.py   LoginAttempt (throttling counted in the database)
 - hub.py        HubImport, HubRecord: bundles from workshop hubs, imported once
+- review.py     TranslationReview, TranslationEvent, ContentRevision: reviewers'
+                corrections of the Khmer, their states and history
 """
 
 from curriculum.models.audit import AuditEvent
@@ -33,6 +35,12 @@ from curriculum.models.reports import (
     CmgMonthlyReport,
     CommuneGroup,
     CommuneGroupMember,
+)
+from curriculum.models.review import (
+    REVIEW_STATES,
+    ContentRevision,
+    TranslationEvent,
+    TranslationReview,
 )
 from curriculum.models.security import LoginAttempt
 from curriculum.models.vetting import (
@@ -54,6 +62,10 @@ from curriculum.models.workshops import (
 
 __all__ = [
     "CASE_STATES",
+    "REVIEW_STATES",
+    "ContentRevision",
+    "TranslationEvent",
+    "TranslationReview",
     "COUNT_FIELDS",
     "GENDERS",
     "OUTCOMES",

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curriculum.extensions import db
@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
         String(64), unique=True, default=new_session_token
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Granted by an admin to native speakers: they review and correct the Khmer.
+    reviewer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,8 @@ DEMO_PLACES = [
     ("040101", "អញ្ចាញរូង", "Anhchanh Rung"),
 ]
 
+DEMO_REVIEWERS = {"reviewer"}
+
 # username, Khmer name, Latin name, role, tracks, gender, commune code, scope
 DEMO_PEOPLE = [
     ("admin", "អ្នកគ្រប់គ្រងកម្មវិធី", "Programme admin", "admin", [], "female", None, None),
@@ -54,6 +56,8 @@ DEMO_PEOPLE = [
         "140101",
         "province",
     ),
+    # A native speaker who reviews the Khmer: staff with no place, so content only.
+    ("reviewer", "នួន សុភា", "Nuon Sophea", "committee", [], "female", None, None),
     ("police", "ហេង ដារ៉ា", "Heng Dara", "trainee", ["police"], "male", "150101", None),
     ("chief", "ស៊ុន រិទ្ធី", "Sun Rithy", "trainee", ["leaders"], "male", "150102", None),
     ("health", "លី បុប្ផា", "Ly Bopha", "trainee", ["health"], "female", "140101", None),
@@ -120,7 +124,9 @@ def create_demo(catalog: Catalog) -> list[DemoAccount]:
             province_id=commune.province_id if commune else None,
             commune_id=commune.id if commune and scope != "province" else None,
         )
+        user.reviewer = username in DEMO_REVIEWERS
         created.append(DemoAccount(user.username, role, password))
+    db.session.commit()
     _pass_cmg_path(
         db.session.scalar(select(User).where(User.username == "cmg.sokha")), catalog
     )

@@ -10,7 +10,7 @@ from curriculum.extensions import db
 from curriculum.forms.quiz import RevokeForm
 from curriculum.models import User
 from curriculum.permissions import can_manage_certificates, can_see_content_status
-from curriculum.services import certificates
+from curriculum.services import certificates, review
 from curriculum.views.decorators import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,7 +20,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @require(can_see_content_status)
 def content():
     """Show lessons and questions per language, stale Khmer and review status."""
-    return render_template("admin/content.html", rows=content_status(catalog()))
+    return render_template(
+        "admin/content.html",
+        rows=content_status(catalog()),
+        progress=review.progress_by("group"),
+    )
 
 
 @bp.route("/certificates", methods=["GET", "POST"])

@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 from curriculum.content import catalog
 from curriculum.i18n import current_locale
-from curriculum.permissions import can_learn, can_see_own_vetting
-from curriculum.services import certificates, progress, surveys, vetting
+from curriculum.permissions import can_learn, can_review, can_see_own_vetting
+from curriculum.services import certificates, progress, review, surveys, vetting
 from curriculum.views.decorators import require
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -80,4 +80,7 @@ def lesson(module_key: str, lesson_key: str):
         previous=found.lessons[index - 1] if index > 0 else None,
         next=found.lessons[index + 1] if index + 1 < len(found.lessons) else None,
         terms=[t for t in map(catalog().term, item.terms) if t is not None],
+        review_progress=review.lesson_progress(found.key, item.key)
+        if can_review(current_user)
+        else None,
     )

@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from curriculum.content import catalog
@@ -75,8 +76,21 @@ def seeded_hub_id() -> str | None:
 
 
 def current_hub_id() -> str:
-    """Return this hub's id: HUB_ID, else the one its seeds were loaded under."""
-    found = current_app.config.get("HUB_ID") or seeded_hub_id() or ""
+    """Return this hub's id: HUB_ID, else the one its seeds were loaded under.
+
+    A hub prepared from the centre keeps the id its seeds were loaded under: under
+    another HUB_ID its rows would lose their central ids, so that is refused.
+    """
+    configured = current_app.config.get("HUB_ID") or ""
+    seeded = seeded_hub_id()
+    if configured and seeded is not None and configured != seeded:
+        raise bundle.BundleError(
+            _(
+                "This hub was prepared as %(seeded)s; run it with HUB_ID=%(seeded)s.",
+                seeded=seeded,
+            )
+        )
+    found = configured or seeded or ""
     if not found:
         raise bundle.BundleError("HUB_ID is not set on this hub.")
     return found

@@ -43,7 +43,7 @@ from curriculum.models.hub import HubSeed
 from curriculum.services import audit
 from curriculum.services.hub import bundle
 from curriculum.services.hub.bundle import BundleError
-from curriculum.services.hub.export import curriculum_versions, seeded_hub_id
+from curriculum.services.hub.export import current_hub_id, curriculum_versions
 
 KINDS = (
     "places",
@@ -573,18 +573,9 @@ class _Loader:
 
 
 def _hub_id() -> str:
-    hub_id = current_app.config.get("HUB_ID") or ""
-    if not hub_id:
+    if not current_app.config.get("HUB_ID"):
         raise BundleError(_("HUB_ID is not set on this hub."))
-    seeded = seeded_hub_id()
-    if seeded is not None and seeded != hub_id:
-        raise BundleError(
-            _(
-                "This hub was prepared as %(seeded)s; run it with HUB_ID=%(seeded)s.",
-                seeded=seeded,
-            )
-        )
-    return hub_id
+    return current_hub_id()
 
 
 def load_seed(raw: bytes) -> LoadResult:

@@ -153,15 +153,22 @@ def set_up(app: Flask, seeds: list[bytes]) -> SetUp:
     """Build the schema, add the provinces, name the hub, load each seed.
 
     HUB_ID, when unset, becomes the id this database's seeds were loaded under, else
-    one made from the computer's name. Each seed is loaded all or nothing; a seed
-    refused raises BundleError and stops the rest.
+    one made from the computer's name; another HUB_ID than the seeds' raises
+    HubServeError. Each seed is loaded all or nothing; a seed refused raises
+    BundleError and stops the rest.
     """
     done = SetUp()
     with app.app_context():
         upgrade()
         geography.ensure_provinces()
+        seeded = seeded_hub_id()
         if not app.config.get("HUB_ID"):
-            app.config["HUB_ID"] = seeded_hub_id() or default_hub_id()
+            app.config["HUB_ID"] = seeded or default_hub_id()
+        elif seeded is not None and seeded != app.config["HUB_ID"]:
+            raise HubServeError(
+                f"this hub was prepared as {seeded}; run it with HUB_ID={seeded} "
+                "(or unset HUB_ID)"
+            )
         done.hub_id = app.config["HUB_ID"]
         with app.test_request_context("/?lang=en"):
             for raw in seeds:
