@@ -459,7 +459,7 @@ def hub_serve(seeds, port, database):
     app = create_app(serve.hub_config(path))
     try:
         done = serve.set_up(app, [seed.read_bytes() for seed in seeds])
-    except bundle.BundleError as exc:
+    except (bundle.BundleError, serve.HubServeError) as exc:
         raise click.ClickException(str(exc)) from None
     for seed, result in zip(seeds, done.loaded, strict=True):
         if result.already:
