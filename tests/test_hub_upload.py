@@ -488,6 +488,39 @@ def test_a_hub_person_an_id_names_wins_over_one_who_only_shares_the_name(
     assert enrolled == [existing.id]
 
 
+def test_a_later_hub_account_with_the_name_of_an_imported_one_is_kept_out(
+    app, users, signed, hub
+):
+    first = hub_workshop(hub, names=("សុខ ជា",))
+    service_import(app, first, users["admin"])
+    earlier = people_named(first)["p1"]
+    # The facilitator made the same name again on the hub, for a second workshop.
+    with hub.app_context():
+        commune = db.session.scalar(select(Commune).where(Commune.code == "150101"))
+        fac = db.session.scalar(select(User).where(User.username == "facilitator"))
+        again = User(username="p9", display_name="សុខ  ជា", role="trainee")
+        again.commune_id, again.province_id = commune.id, commune.province_id
+        db.session.add(again)
+        workshop = Workshop(
+            title="សិក្ខាសាលា ២",
+            commune_id=commune.id,
+            starts_on=date(2025, 4, 1),
+            ends_on=date(2025, 4, 1),
+            module_keys=[],
+            created_by_id=fac.id,
+        )
+        db.session.add(workshop)
+        db.session.flush()
+        db.session.add(Enrolment(workshop_id=workshop.id, user_id=again.id, number=1))
+        db.session.commit()
+        second = export.export_workshop(workshop)
+        later = again.id
+    result = service_import(app, second, users["admin"])
+    assert conflicts_of(result) == [("same_central_person", "people", later)]
+    assert result.conflicts[0].params["others"] == [earlier]
+    assert result.counts["people"] == 0 and result.counts["enrolments"] == 0
+
+
 def test_a_name_two_central_trainees_share_is_not_guessed(
     app, client, users, as_user, places, signed, hub
 ):

@@ -299,7 +299,27 @@ class _Importer:
             # Do not guess which of them it is: an admin enrols the right one.
             self.conflict("name_ambiguous", "people", part["id"], count=len(found))
             return _Match(kept_out=True)
-        return _Match(found[0] if found else None)
+        if not found:
+            return _Match()
+        linked = db.session.scalars(
+            select(HubRecord.local_id).where(
+                HubRecord.hub_id == self.hub_id,
+                HubRecord.kind == "user",
+                HubRecord.central_id == found[0].id,
+                HubRecord.local_id != int(part["id"]),
+            )
+        ).all()
+        if linked:
+            # An earlier bundle said another account of this hub is that person.
+            self.conflict(
+                "same_central_person",
+                "people",
+                part["id"],
+                username=found[0].username,
+                others=sorted(linked),
+            )
+            return _Match(kept_out=True)
+        return _Match(found[0])
 
     def free_username(self, username: str) -> str:
         candidate, n = username[:60], 1
