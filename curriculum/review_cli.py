@@ -42,6 +42,10 @@ def reviewer_command(username, off):
 @with_appcontext
 def content_export(dry_run):
     """Write the Khmer approved in the app into the content files, to commit."""
+    for clash in review.conflicts():
+        click.echo(
+            f"not written, the file changed after the correction: {clash.key}", err=True
+        )
     written = review.export_files()
     for path in sorted(written):
         if not dry_run:

@@ -320,7 +320,9 @@ def test_corrections_and_files_never_diverge_silently(app, reviewer):
 
 # -- the interface's sentences ----------------------------------------------------------
 def ui_item(english: str):
-    return next(it for it in review.all_items() if it.group == "ui" and it.en == english)
+    return next(
+        it for it in review.all_items() if it.group == "ui" and it.en == english
+    )
 
 
 def test_an_interface_sentence_is_corrected_on_every_page(client, as_user, reviewer):
@@ -353,3 +355,17 @@ def test_an_interface_sentence_keeps_its_placeholders(client, as_user, reviewer)
     assert response.status_code == 422
     assert "Keep the names in brackets" in response.get_data(as_text=True)
     assert not review.corrections()
+
+
+def test_a_file_changed_after_a_correction_is_shown_as_a_conflict(app, reviewer):
+    module, lesson = first_lesson()
+    it = paragraph_item(module, lesson)
+    review.edit(reviewer, it.key, FIXED, approve=True)
+    assert not review.states([it])[0].conflict
+    # A developer changed the same paragraph in git meanwhile.
+    changed = content_items.Item(
+        it.key, it.group, it.part, it.en, it.km + " ថ្មី", it.kind
+    )
+    state = review.states([changed])[0]
+    assert state.conflict and state.km == FIXED
+    assert review.conflicts([changed]) == [changed]

@@ -63,6 +63,8 @@ class ItemState:
     km: str  # the Khmer trainees see now: the correction, or the file's
     state: str  # draft | needs_change | approved | stale
     corrected: bool
+    # The file's Khmer changed (in git) after this correction was made: which is right?
+    conflict: bool = False
     updated_by: str | None = None
     updated_at: datetime | None = None
 
@@ -149,19 +151,47 @@ def _state(item: Item, row: TranslationReview | None) -> str:
     return row.state
 
 
+def _bases(keys) -> dict[str, str]:
+    """Return the file's Khmer each correction started from (its first edit's "before")."""
+    first: dict[str, str] = {}
+    events = db.session.execute(
+        select(TranslationEvent.item_key, TranslationEvent.before)
+        .where(
+            TranslationEvent.item_key.in_(list(keys)),
+            TranslationEvent.action.in_(("edit", "import", "revert")),
+        )
+        .order_by(TranslationEvent.id)
+    )
+    for key, before in events:
+        first.setdefault(key, before)
+    return first
+
+
+def conflicts(items: list[Item] | None = None) -> list[Item]:
+    """Return the items whose file changed after a correction was made to them."""
+    return [s.item for s in states(items or all_items()) if s.conflict]
+
+
 def states(items: list[Item]) -> list[ItemState]:
     """Return the review state of each item, with the Khmer trainees see now."""
     rows = _rows(i.key for i in items)
+    corrected_keys = [k for k, row in rows.items() if row.km_text is not None]
+    bases = _bases(corrected_keys) if corrected_keys else {}
     result = []
     for it in items:
         row = rows.get(it.key)
         corrected = row is not None and row.km_text is not None
+        base = bases.get(it.key)
         result.append(
             ItemState(
                 item=it,
                 km=row.km_text if corrected else it.km,
                 state=_state(it, row),
                 corrected=corrected,
+                conflict=corrected
+                and base is not None
+                and base != it.km
+                and row.km_text != it.km,
                 updated_by=row.updated_by.display_name
                 if row and row.updated_by
                 else None,
@@ -541,11 +571,13 @@ def export_files(reviewer_names: bool = True) -> dict[Path, str]:
     """
     root, _modules, _quizzes = _paths()
     rows = _rows()
+    clashing = {it.key for it in conflicts()}
     approved = {
         key: row.km_text
         for key, row in rows.items()
         if row.km_text is not None
         and item(key) is not None
+        and key not in clashing
         and _state(item(key), row) == "approved"
     }
     texts = content_items.overrides(root, approved)
