@@ -359,6 +359,10 @@ def test_an_oversized_file_is_refused_on_the_page(client, users, as_user, signed
     assert [e.detail for e in refusals()] == [{"reason": "too_large"}]
 
 
+def test_the_bundle_limit_is_the_apps_upload_limit(app):
+    assert importer.MAX_BUNDLE_BYTES == app.config["MAX_CONTENT_LENGTH"]
+
+
 def test_the_service_refuses_an_oversized_file_too(app, users, signed):
     with pytest.raises(importer.ImportRefused) as refused:
         service_import(app, b"x" * (importer.MAX_BUNDLE_BYTES + 1), users["admin"])
