@@ -49,6 +49,9 @@ class Config:
     # How often a worker asks whether reviewers corrected the Khmer (one tiny query);
     # the worker that saved a correction swaps its catalogue at once.
     CONTENT_CHECK_SECONDS = float(os.environ.get("CONTENT_CHECK_SECONDS", "2"))
+    # Setup codes are hashed with this key (SECRET_KEY when unset). Give the centre and
+    # its workshop hubs the same one, so that cards printed at the centre work on a hub.
+    SETUP_CODE_KEY = os.environ.get("SETUP_CODE_KEY", "")
 
     BABEL_DEFAULT_LOCALE = "km"
     BABEL_DEFAULT_TIMEZONE = "Asia/Phnom_Penh"

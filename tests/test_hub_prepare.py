@@ -276,13 +276,31 @@ def test_setup_card_printed_at_the_centre_works_on_the_hub(centre, hub):
         assert response.headers["Location"].endswith("/setup/secret")
 
 
-def test_setup_codes_are_left_out_when_the_hub_has_another_secret_key(centre, hub):
+def test_setup_codes_are_left_out_when_the_hub_has_another_code_key(centre, hub):
     hub.config["SECRET_KEY"] = "another-secret-key-for-this-laptop"
     result = _load(hub, _prepare(centre["workshop"]))
     assert result.counts["setup_codes"] == 0
-    assert any("SECRET_KEY" in note for note in result.notes)
+    assert any("SETUP_CODE_KEY" in note for note in result.notes)
     with hub.app_context():
         assert _count(SetupCode) == 0
+
+
+def test_a_shared_setup_code_key_lets_cards_work_without_the_session_key(
+    app, centre, hub
+):
+    # The laptop never gets the centre's SECRET_KEY, only the key of setup codes
+    # (here the centre has none of its own, so its codes are keyed with SECRET_KEY).
+    hub.config["SECRET_KEY"] = "another-secret-key-for-this-laptop"
+    hub.config["SETUP_CODE_KEY"] = app.config["SECRET_KEY"]
+    result = _load(hub, _prepare(centre["workshop"]))
+    assert result.counts["setup_codes"] == 1
+    client = hub.test_client()
+    with hub.app_context():
+        response = client.post(
+            "/setup/", data={"username": "newcomer", "code": centre["code"]}
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/setup/secret")
 
 
 def test_module_completions_and_roles_arrive_so_locks_match(centre, hub):

@@ -369,3 +369,19 @@ def test_a_file_changed_after_a_correction_is_shown_as_a_conflict(app, reviewer)
     state = review.states([changed])[0]
     assert state.conflict and state.km == FIXED
     assert review.conflicts([changed]) == [changed]
+
+
+def test_a_correction_changes_the_offline_version_of_its_module_in_khmer_only(
+    app, reviewer
+):
+    from curriculum.services import offline
+
+    module, lesson = first_lesson()
+    it = paragraph_item(module, lesson)
+    km, en = (
+        offline.module_version(catalog(), module, loc, "a") for loc in ("km", "en")
+    )
+    review.edit(reviewer, it.key, FIXED)
+    fresh = app.extensions["catalog"].module(module.key)
+    assert offline.module_version(app.extensions["catalog"], fresh, "km", "a") != km
+    assert offline.module_version(app.extensions["catalog"], fresh, "en", "a") == en

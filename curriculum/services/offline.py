@@ -78,13 +78,17 @@ def assets_version(fingerprint) -> str:
 
 
 def module_version(catalog: Catalog, module: Module, locale: str, assets: str) -> str:
-    """Return a module's cache version: its lessons', its quiz's and the assets' hashes."""
+    """Return a module's cache version: its lessons', its quiz's and the assets' hashes.
+
+    The hashes cover the text in the page's language as shown (a reviewer's Khmer
+    correction changes it too), not only the English the files are versioned by.
+    """
     quiz = catalog.quiz(module.quiz_key)
     return _digest(
         locale,
         assets,
-        *(lesson.version for lesson in module.lessons),
-        quiz.version if quiz else "",
+        *(lesson.version + _digest(lesson.html[locale]) for lesson in module.lessons),
+        (quiz.version + _digest(repr(quiz.questions))) if quiz else "",
     )
 
 

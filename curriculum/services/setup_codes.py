@@ -49,14 +49,23 @@ def normalize_code(typed: str) -> str:
     return text if re.fullmatch(r"[0-9]+", text) else ""
 
 
+def code_key() -> bytes:
+    """Return the key setup codes are hashed with: SETUP_CODE_KEY, else SECRET_KEY.
+
+    A workshop hub needs the centre's key to accept cards printed there; a key of its
+    own means a laptop never holds the key that signs the centre's sessions.
+    """
+    config = current_app.config
+    return (config.get("SETUP_CODE_KEY") or config["SECRET_KEY"]).encode()
+
+
 def code_hash(code: str) -> str:
-    """Return the keyed hash (HMAC-SHA-256 with the secret key) a code is stored under.
+    """Return the keyed hash (HMAC-SHA-256 with code_key()) a code is stored under.
 
     Eight digits are few: a plain hash in a stolen copy of the database would give the
-    codes up in seconds; without the secret key this one gives nothing.
+    codes up in seconds; without the key this one gives nothing.
     """
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(code_key(), code.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def normalize_pin(typed: str) -> str:

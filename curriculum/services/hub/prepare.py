@@ -44,6 +44,7 @@ from curriculum.services import audit
 from curriculum.services.hub import bundle
 from curriculum.services.hub.bundle import BundleError
 from curriculum.services.hub.export import current_hub_id, curriculum_versions
+from curriculum.services.setup_codes import code_key
 
 KINDS = (
     "places",
@@ -73,13 +74,11 @@ def _dt(value: str | None) -> datetime | None:
 def setup_code_key_id() -> str:
     """Return a fingerprint of the key setup codes are hashed with (not the key).
 
-    Setup codes are stored as HMACs keyed with SECRET_KEY, so a code printed at the
-    centre works on a hub only when both have the same SECRET_KEY.
+    Setup codes are stored as HMACs keyed with SETUP_CODE_KEY (else SECRET_KEY), so a
+    code printed at the centre works on a hub only when both have the same key.
     """
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"safe-homes setup-code key id", hashlib.sha256).hexdigest()[
-        :16
-    ]
+    digest = hmac.new(code_key(), b"safe-homes setup-code key id", hashlib.sha256)
+    return digest.hexdigest()[:16]
 
 
 # -- at the centre -------------------------------------------------------------
@@ -488,12 +487,12 @@ class _Loader:
         if parts and self.doc["setup_code_key_id"] != setup_code_key_id():
             self.result.notes.append(
                 ngettext(
-                    "%(num)d setup code was not loaded: this hub's SECRET_KEY is not "
-                    "the central server's, so a card printed there cannot work here. "
-                    "Print a new setup card on the hub.",
-                    "%(num)d setup codes were not loaded: this hub's SECRET_KEY is not "
-                    "the central server's, so cards printed there cannot work here. "
-                    "Print new setup cards on the hub.",
+                    "%(num)d setup code was not loaded: this hub's SETUP_CODE_KEY is "
+                    "not the central server's, so a card printed there cannot work "
+                    "here. Print a new setup card on the hub.",
+                    "%(num)d setup codes were not loaded: this hub's SETUP_CODE_KEY is "
+                    "not the central server's, so cards printed there cannot work "
+                    "here. Print new setup cards on the hub.",
                     len(parts),
                 )
             )
