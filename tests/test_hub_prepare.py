@@ -481,6 +481,32 @@ def test_importing_the_hub_bundle_matches_the_centres_people(centre, hub):
     assert _count(Workshop) == 2  # the workshop matched: no copy of it
 
 
+def test_the_centres_reports_count_the_hubs_workshop_once(centre, hub):
+    """Done when a workshop runs on a hub and the centre's reports count it once."""
+    from curriculum.services.reports.filters import Filters
+    from curriculum.services.reports.quizzes import quiz_summaries
+    from curriculum.services.reports.training import workshop_figures
+
+    _load(hub, _prepare(centre["workshop"]))
+    raw, second_key = _work_on_the_hub(hub, centre)
+    quiz_key = catalog().module(second_key).quiz_key
+    everything = Filters()
+
+    def figures():
+        summary = {q.quiz_key: q for q in quiz_summaries(everything)}.get(quiz_key)
+        return workshop_figures(everything), summary.attempts if summary else 0
+
+    before, attempts_before = figures()
+    for _ in range(2):  # the file brought back twice, or imported by two admins
+        with current_app.test_request_context("/?lang=en"):
+            importer.import_bundle(raw, None)
+    after, attempts_after = figures()
+    assert attempts_after == attempts_before + 1
+    assert after.attendances == before.attendances + 1
+    assert after.enrolled == before.enrolled + 1  # the walk-in
+    assert after.workshops == before.workshops  # the same workshop, not a copy
+
+
 # -- serving ---------------------------------------------------------------------------
 class _FakeSocket:
     def __init__(self, address: str | None) -> None:
