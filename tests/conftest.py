@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from curriculum.app import create_app
 from curriculum.extensions import db
-from curriculum.services import geography
+from curriculum.services import geography, review
 from tests.factories import login, make_user
 
 
@@ -56,6 +56,8 @@ def app(_schema_app):
     _reset_database(_schema_app)
     _schema_app.test_client_class = Client
     with _schema_app.app_context():
+        # A test's Khmer corrections are gone with its database: so are they here.
+        review.sync_catalog(_schema_app, force=True)
         geography.ensure_provinces()
         yield _schema_app
         db.session.remove()

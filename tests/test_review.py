@@ -376,11 +376,11 @@ def test_a_correction_changes_the_offline_version_of_its_module_in_khmer_only(
 ):
     from curriculum.services import offline
 
+    review.sync_catalog(app, force=True)  # the files as they are, no correction yet
     module, lesson = first_lesson()
     it = paragraph_item(module, lesson)
-    km, en = (
-        offline.module_version(catalog(), module, loc, "a") for loc in ("km", "en")
-    )
+    km = offline.module_version(app.extensions["catalog"], module, "km", "a")
+    en = offline.module_version(app.extensions["catalog"], module, "en", "a")
     review.edit(reviewer, it.key, FIXED)
     fresh = app.extensions["catalog"].module(module.key)
     assert offline.module_version(app.extensions["catalog"], fresh, "km", "a") != km

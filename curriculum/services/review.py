@@ -513,10 +513,21 @@ _lock = threading.Lock()
 
 def revision() -> int:
     """Return the number of the latest change to the corrections (0: none yet)."""
-    return (
-        db.session.scalar(select(ContentRevision.number).where(ContentRevision.id == 1))
-        or 0
-    )
+    return _stamp()[0]
+
+
+def _stamp() -> tuple[int, str]:
+    """Return what identifies the corrections now: their number and when they changed.
+
+    The time makes it unique even when the number starts again (a database restored
+    from a backup, or emptied by the test suite).
+    """
+    row = db.session.execute(
+        select(ContentRevision.number, ContentRevision.changed_at).where(
+            ContentRevision.id == 1
+        )
+    ).first()
+    return (row[0], row[1].isoformat()) if row else (0, "")
 
 
 def _is_ui(key: str) -> bool:
@@ -544,18 +555,20 @@ def sync_catalog(app: Flask, *, force: bool = False) -> None:
         return
     state["checked"] = now
     try:
-        number = revision()
+        stamp = _stamp()
     except (OperationalError, ProgrammingError):  # before `flask db upgrade`
         db.session.rollback()
         return
-    if number == app.extensions["catalog"].revision:
+    if stamp == state.get("stamp", (0, "")):
         return
     with _lock:
-        if number == app.extensions["catalog"].revision:
+        if stamp == state.get("stamp", (0, "")):
             return
+        number = stamp[0]
+        state["stamp"] = stamp  # tried once per change, even when it fails
         try:
             app.extensions["catalog"] = build_catalog(app, number)
-            app.extensions["ui_corrections"] = (number, ui_corrections())
+            app.extensions["ui_corrections"] = (stamp, ui_corrections())
             forget_translations(babel)
         except (ContentInvalid, ItemMismatch, OSError) as exc:
             # The files changed under the corrections: keep serving what we have.
