@@ -141,6 +141,18 @@ def can_see_own_vetting(user: User) -> bool:
     return can_learn(user) and is_candidate(user)
 
 
+def can_enter_cmg_reports(user: User) -> bool:
+    """Return True for staff who enter CMG members' monthly reports on their behalf."""
+    return user.is_authenticated and user.role in STAFF_ROLES
+
+
+def can_enter_report_for(staff: User, member: User) -> bool:
+    """Return True when staff may enter a member's reports: the member is in his area."""
+    return can_enter_cmg_reports(staff) and in_scope(
+        staff, member.province_id, member.commune_id
+    )
+
+
 def can_manage_workshops(user: User) -> bool:
     """Return True for those who run workshops: facilitators and programme staff."""
     return user.is_authenticated and user.role in ("facilitator", "admin")

@@ -50,6 +50,12 @@ EXPECTED = {
     "reports.learning": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.attitude": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
+    # Staff enter members' past months; the world's candidate is not yet a member.
+    "cmg.members": {"GET": (LOGIN, 403, 200, 200, 200)},
+    "cmg.member_report": {
+        "GET": (LOGIN, 403, 404, 404, 404),
+        "POST": (LOGIN, 403, 404, 404, 404),
+    },
     "reports.export": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.groups": {
         "GET": (LOGIN, 403, 403, 403, 200),

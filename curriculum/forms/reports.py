@@ -1,8 +1,14 @@
 """Report filters and the CMG member's monthly report."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from curriculum.forms.base import Form
 from curriculum.models import COUNT_FIELDS
@@ -59,5 +65,20 @@ class MonthlyReportForm(Form):
     submit = SubmitField(_l("Send the report"))
 
 
+class StaffMonthlyReportForm(Form):
+    """A member's month entered by staff: any past month, typed as year and month."""
+
+    month = StringField(
+        _l("Month (year and month, e.g. 2009-03)"),
+        validators=[
+            DataRequired(message=_l("Choose the month.")),
+            Length(max=16),
+        ],
+        render_kw={"type": "month", "inputmode": "numeric", "placeholder": "2009-03"},
+    )
+    submit = SubmitField(_l("Save the report"))
+
+
 for _key in COUNT_FIELDS:
     setattr(MonthlyReportForm, _key, _count_field(_key))
+    setattr(StaffMonthlyReportForm, _key, _count_field(_key))

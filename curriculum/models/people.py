@@ -49,7 +49,9 @@ class User(UserMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Granted by an admin to native speakers: they review and correct the Khmer.
-    reviewer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reviewer: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

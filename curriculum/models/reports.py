@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curriculum.extensions import db
 from curriculum.models.base import UTCDateTime, utcnow
@@ -47,6 +47,11 @@ class CmgMonthlyReport(db.Model):
     reached_leaflets: Mapped[int] = mapped_column(Integer, default=0)
     reached_house_visits: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Staff who entered it on the member's behalf (a past month, a paper form); None
+    # when the member sent it himself.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    entered_by = relationship("User", foreign_keys=[entered_by_id])
 
     def __repr__(self) -> str:
         return f"<CmgMonthlyReport {self.member_id} {self.month}>"

@@ -3,23 +3,45 @@
 from datetime import date
 
 from babel.dates import format_date
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from curriculum.forms.reports import COUNT_LABELS, MonthlyReportForm
+from curriculum.extensions import db
+from curriculum.forms.reports import (
+    COUNT_LABELS,
+    MonthlyReportForm,
+    StaffMonthlyReportForm,
+)
 from curriculum.i18n import current_locale, khmer_digits, local_today
-from curriculum.models import COUNT_FIELDS
-from curriculum.permissions import can_see_own_vetting
-from curriculum.services import cmg_reports, vetting
+from curriculum.models import COUNT_FIELDS, User
+from curriculum.permissions import (
+    can_enter_cmg_reports,
+    can_enter_report_for,
+    can_see_own_vetting,
+)
+from curriculum.services import audit, cmg_reports, vetting
 from curriculum.views.decorators import require
 
 bp = Blueprint("cmg", __name__, url_prefix="/cmg")
 
 ERRORS = {
-    "month_closed": _l("This month can no longer be reported. Ask your facilitator."),
+    "month_closed": _l(
+        "This month can no longer be reported here. Your facilitator or the programme "
+        "staff of your area can enter or correct it for you."
+    ),
+    "month_future": _l("A month that has not begun cannot be reported yet."),
+    "month_invalid": _l("Write the month as year and month, for example 2009-03."),
     "negative": _l("Numbers cannot be below zero."),
     "outcomes_exceed": _l(
         "The outcomes add up to more than the men counselled. Count each man once."
@@ -61,11 +83,11 @@ def report():
     elif form.is_submitted():
         status = 400
     else:
-        existing = cmg_reports.report_for(current_user, months[0])
-        form.month.data = months[0].isoformat()
-        if existing:
-            for key in COUNT_FIELDS:
-                getattr(form, key).data = getattr(existing, key)
+        # ?month=2026-10 opens that month (to correct it), when it is still open.
+        asked = cmg_reports.parse_month(request.args.get("month"))
+        month = asked if asked in months else months[0]
+        _fill(form, cmg_reports.report_for(current_user, month))
+        form.month.data = month.isoformat()
     return render_template(
         "cmg/report.html",
         form=form,
@@ -73,4 +95,85 @@ def report():
         labels=COUNT_LABELS,
         recent=cmg_reports.recent(current_user),
         month_label=_month_label,
+        correct_url=lambda m: (
+            url_for("cmg.report", month=m.strftime("%Y-%m")) if m in months else None
+        ),
+    ), status
+
+
+def _fill(form, existing) -> None:
+    if existing is not None:
+        for key in COUNT_FIELDS:
+            getattr(form, key).data = getattr(existing, key)
+
+
+@bp.route("/members")
+@require(can_enter_cmg_reports)
+def members():
+    """List the approved CMG members of the staff member's area, to enter reports."""
+    people = vetting.approved_members(current_user)
+    return render_template("cmg/members.html", people=people)
+
+
+@bp.route("/members/<int:user_id>/report", methods=["GET", "POST"])
+@require(can_enter_cmg_reports)
+def member_report(user_id: int):
+    """Enter or correct any past month of a member's report, on his behalf."""
+    member = db.session.get(User, user_id)
+    if (
+        member is None
+        or not can_enter_report_for(current_user, member)
+        or not vetting.is_member(member)
+    ):
+        abort(404)
+    form = StaffMonthlyReportForm()
+    status = 200
+    if form.validate_on_submit():
+        month = cmg_reports.parse_month(form.month.data)
+        counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
+        try:
+            if month is None:
+                raise cmg_reports.ReportError("month_invalid")
+            cmg_reports.save_report(
+                member, month, counts, local_today(), by=current_user
+            )
+        except cmg_reports.ReportError as exc:
+            flash(str(ERRORS[exc.code]), "error")
+            status = 400
+        else:
+            flash(
+                _(
+                    "The report of %(name)s for %(month)s is saved.",
+                    name=member.display_name,
+                    month=_month_label(month),
+                ),
+                "info",
+            )
+            return redirect(
+                url_for(
+                    "cmg.member_report",
+                    user_id=member.id,
+                    month=month.strftime("%Y-%m"),
+                )
+            )
+    elif form.is_submitted():
+        status = 400
+    else:
+        month = cmg_reports.parse_month(request.args.get("month"))
+        month = month or cmg_reports.first_of_month(local_today())
+        form.month.data = month.strftime("%Y-%m")
+        _fill(form, cmg_reports.report_for(member, month))
+    audit.record(current_user, "cmg_report.view", "user", member.id)
+    db.session.commit()
+    return render_template(
+        "cmg/member_report.html",
+        member=member,
+        form=form,
+        fields=COUNT_FIELDS,
+        labels=COUNT_LABELS,
+        recent=cmg_reports.recent(member, limit=36),
+        month_label=_month_label,
+        correct_url=lambda m: url_for(
+            "cmg.member_report", user_id=member.id, month=m.strftime("%Y-%m")
+        ),
     ), status

@@ -64,8 +64,9 @@ def test_a_reviewer_corrects_and_approves_a_lesson_on_a_phone(
     phone.step("history")
     phone.follow(item.locator("details.review-history button[value=revert]").first)
     assert phone.flash() == [km("The earlier Khmer is back. Trainees see it now.")]
-    assert page.locator("li.review-item").nth(1).locator(
-        "textarea[name=km]"
-    ).input_value() == original
+    assert (
+        page.locator("li.review-item").nth(1).locator("textarea[name=km]").input_value()
+        == original
+    )
     trainee.goto(f"/learn/{module.key}/{lesson.key}")
     assert CORRECTED not in trainee.page.locator("article.lesson").inner_text()
