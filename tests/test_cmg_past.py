@@ -160,3 +160,99 @@ def test_the_list_shows_the_members_of_the_area(client, users, as_user, member):
         )
         == len(as_user_views) + 1
     )
+
+
+# -- the programme's annual table, from a year entered through the pages -------------------
+# The Men's Perspective Project's 2008 figures: 76 men counselled (36 in old areas, 40
+# in new), 50 cases with a known outcome of which half stopped, and 6,322 people reached
+# (3,524 in old communes, 2,798 in new).
+YEAR_2008 = {
+    "old": {"men": 36, "known": 24, "stopped": 12, "reached": 3524},
+    "new": {"men": 40, "known": 26, "stopped": 13, "reached": 2798},
+}
+
+
+def _month_counts(area: dict, month: int) -> dict:
+    """Spread an area's year over twelve months (the remainder in December)."""
+
+    def share(total: int) -> int:
+        return total // 12 + (total % 12 if month == 12 else 0)
+
+    men, known, stopped = (
+        share(area["men"]),
+        share(area["known"]),
+        share(area["stopped"]),
+    )
+    reached = share(area["reached"])
+    return {
+        "sessions_held": "1",
+        "men_counselled": str(men),
+        "outcome_stopped": str(stopped),
+        "outcome_reduced": str(known - stopped),
+        "outcome_continuing": "0",
+        "outcome_unknown": str(men - known),
+        "reached_campaigns": str(reached // 2),
+        "reached_leaflets": str(reached - reached // 2 - reached // 4),
+        "reached_house_visits": str(reached // 4),
+    }
+
+
+def test_a_year_entered_by_staff_gives_the_programmes_annual_table(
+    client, users, as_user, places
+):
+    import csv
+    import io
+
+    from curriculum.services import reports
+
+    admin = users["admin"]
+    old = reports.create_group("តំបន់ចាស់", "Old areas", admin)
+    new = reports.create_group("តំបន់ថ្មី", "New areas", admin)
+    reports.assign_communes(old, places["pursat_a"].code, admin)
+    reports.assign_communes(new, places["prey_veng"].code, admin)
+    members = {
+        "old": approved(make_user("o", tracks=["cmg"], commune=places["pursat_a"])),
+        "new": approved(make_user("n", tracks=["cmg"], commune=places["prey_veng"])),
+    }
+    as_user(admin)
+    for area, member in members.items():
+        for month in range(1, 13):
+            response = client.post(
+                url(member),
+                data={"month": f"2008-{month:02d}"}
+                | _month_counts(YEAR_2008[area], month),
+            )
+            assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    period = "start=2008-01-01&end=2008-12-31&lang=en"
+    html = client.get(f"/reports/cmg?{period}").get_data(as_text=True)
+    assert "The programme's indicators" in html
+    # The total row of the indicators: 6,322 reached, 76 counselled, 50 known, 50%.
+    assert "6,322" in html and "3,524" in html and "2,798" in html
+    exported = client.get(f"/reports/export/cmg.csv?{period}")
+    assert "cmg-2008-01-01_to_2008-12-31" in exported.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
+    header, body = rows[0], {row[0]: row for row in rows[1:]}
+    col = {name: header.index(name) for name in header}
+
+    def value(area, name):
+        return float(body[area][col[name]])
+
+    assert value("Total", "People reached (total)") == 6322
+    assert value("Old areas", "People reached (total)") == 3524
+    assert value("New areas", "People reached (total)") == 2798
+    assert value("Total", "Men counselled") == 76
+    assert value("Old areas", "Men counselled") == 36
+    assert value("Total", "Cases with a known outcome") == 50
+    assert value("Total", "Stopped: share of known outcomes, per cent") == 50.0
+    assert value("Total", "Stopped: share of men counselled, per cent") == round(
+        100 * 25 / 76, 1
+    )
+    # By commune: province, commune code and group columns, and a total row.
+    communes = client.get(f"/reports/export/cmg_communes.csv?{period}")
+    rows = list(csv.reader(io.StringIO(communes.get_data().decode("utf-8-sig"))))
+    header = rows[0]
+    assert {"Province", "Commune code", "Group"} <= set(header)
+    by_code = {row[header.index("Commune code")]: row for row in rows[1:]}
+    assert by_code[places["pursat_a"].code][header.index("Group")] == "Old areas"
+    assert rows[-1][0] == "Total"
+    assert float(rows[-1][header.index("People reached (total)")]) == 6322

@@ -43,18 +43,28 @@ def _reach(filters: reports.Filters, _name: str) -> Table:
         + [sum(data.by_track_gender.get(t, {}).values())]
         for t in TRACKS
     ]
+    # A person on two tracks counts on each track's row: the total row says so.
+    rows.append([_("Total (a person on two tracks counts twice)")] + _column_sums(rows))
     return header, rows
+
+
+def _column_sums(rows: list[list]) -> list:
+    return [sum(row[i] for row in rows) for i in range(1, len(rows[0]))] if rows else []
 
 
 def _provinces(filters: reports.Filters, _name: str) -> Table:
     locale = current_locale()
     rows = [[p.name(locale), n] for p, n in reports.reach(filters).by_province]
+    if rows:
+        rows.append([_("Total"), *_column_sums(rows)])
     return [_("Province"), _("Trainees")], rows
 
 
 def _communes(filters: reports.Filters, _name: str) -> Table:
     locale = current_locale()
     rows = [[c.name(locale), n] for c, n in reports.reach(filters).by_commune]
+    if rows:
+        rows.append([_("Total"), *_column_sums(rows)])
     return [_("Commune"), _("Trainees")], rows
 
 
@@ -132,17 +142,56 @@ def area_label(label, locale: str) -> str:
     return label.name(locale)
 
 
+def _share(value: float | None):
+    return round(value, 1) if value is not None else ""
+
+
+def indicator_header() -> list[str]:
+    """Name the programme's CMG indicators, in the user's language."""
+    return [
+        _("People reached (total)"),
+        _("Cases with a known outcome"),
+        _("Stopped: share of known outcomes, per cent"),
+        _("Stopped: share of men counselled, per cent"),
+    ]
+
+
+def indicators(a) -> list:
+    """Return one row's indicators, in the order of indicator_header()."""
+    return [
+        a.reached,
+        a.outcomes_known,
+        _share(a.share_stopped_of_known),
+        _share(a.share_stopped_of_counselled),
+    ]
+
+
 def _cmg(filters: reports.Filters, name: str) -> Table:
     locale = current_locale()
-    data = reports.cmg_activity(filters, "group" if name == "cmg" else "commune")
-    header = [_("Area"), _("Reports"), _("Members")] + [
-        str(COUNT_LABELS[f]) for f in COUNT_FIELDS
-    ]
-    rows = [
-        [area_label(a.label, locale), a.reports, a.members]
-        + [a.counts[f] for f in COUNT_FIELDS]
-        for a in data
-    ]
+    by_commune = name != "cmg"
+    data = reports.cmg_activity(filters, "commune" if by_commune else "group")
+    counts = [str(COUNT_LABELS[f]) for f in COUNT_FIELDS]
+    place = [_("Province"), _("Commune code"), _("Group")] if by_commune else []
+    header = [_("Area"), *place, _("Reports"), _("Members"), *counts]
+    header += indicator_header()
+
+    def row(a, total=False):
+        where = []
+        if by_commune:
+            commune = a.label if not total and a.label is not None else None
+            where = [
+                commune.province.name(locale) if commune else "",
+                commune.code if commune else "",
+                area_label(a.group, locale) if commune and a.group else "",
+            ]
+        label = _("Total") if total else area_label(a.label, locale)
+        values = [a.counts[f] for f in COUNT_FIELDS]
+        return [label, *where, a.reports, a.members, *values, *indicators(a)]
+
+    rows = [row(a) for a in data]
+    total = reports.activity_total(data)
+    if total is not None:
+        rows.append(row(total, total=True))
     return header, rows
 
 

@@ -169,14 +169,16 @@ def cmg():
     groups = _cached(
         "cmg-group", filters, lambda: reports.cmg_activity(filters, "group")
     )
+    communes = _cached(
+        "cmg-commune", filters, lambda: reports.cmg_activity(filters, "commune")
+    )
     return render_template(
         "reports/cmg.html",
         form=form,
         groups=groups,
         total=reports.activity_total(groups),
-        communes=_cached(
-            "cmg-commune", filters, lambda: reports.cmg_activity(filters, "commune")
-        ),
+        communes=communes,
+        commune_total=reports.activity_total(communes),
         fields=COUNT_FIELDS,
         labels=COUNT_LABELS,
     )
@@ -198,11 +200,28 @@ def export(name: str, fmt: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = make_response(data)
     response.headers["Content-Type"] = mimetype
-    stamp = local_today().isoformat()
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{name}-{stamp}.{fmt}"'
+        f'attachment; filename="{export_name(name, filters)}.{fmt}"'
     )
     return response
+
+
+def export_name(name: str, filters: reports.Filters) -> str:
+    """Name an export by its table, period and filters (codes, never names)."""
+    parts = [
+        name,
+        f"{filters.start.isoformat() if filters.start else 'start'}"
+        f"_to_{(filters.end or local_today()).isoformat()}",
+    ]
+    if filters.commune_id is not None:
+        commune = db.session.get(Commune, filters.commune_id)
+        parts.append(f"commune-{commune.code}" if commune else "commune")
+    elif filters.province_id is not None:
+        province = db.session.get(Province, filters.province_id)
+        parts.append(f"province-{province.code}" if province else "province")
+    if filters.track:
+        parts.append(filters.track)
+    return "-".join(parts)
 
 
 @bp.route("/groups", methods=["GET", "POST"])

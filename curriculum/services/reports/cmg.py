@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
 
 from curriculum.extensions import db
 from curriculum.models import (
@@ -19,8 +20,10 @@ from curriculum.services.reports.filters import (
     in_months,
 )
 
-
 # -- CMG activity --------------------------------------------------------------------
+REACHED = ("reached_campaigns", "reached_leaflets", "reached_house_visits")
+
+
 @dataclass(frozen=True)
 class Activity:
     """Summed monthly reports of one group of communes (or one commune)."""
@@ -30,6 +33,8 @@ class Activity:
     members: int
     counts: dict[str, int]
 
+    group: object = None  # for a commune's row: its CommuneGroup, or None
+
     @property
     def outcomes_known(self) -> int:
         """Return the cases with a reported outcome other than unknown."""
@@ -37,6 +42,23 @@ class Activity:
             self.counts[k]
             for k in ("outcome_stopped", "outcome_reduced", "outcome_continuing")
         )
+
+    @property
+    def reached(self) -> int:
+        """Return the people reached in every way (campaigns, leaflets, house visits)."""
+        return sum(self.counts[k] for k in REACHED)
+
+    @property
+    def share_stopped_of_known(self) -> float | None:
+        """Return the share (0-100) of cases with a known outcome where it stopped."""
+        known = self.outcomes_known
+        return 100.0 * self.counts["outcome_stopped"] / known if known else None
+
+    @property
+    def share_stopped_of_counselled(self) -> float | None:
+        """Return the share (0-100) of all men counselled whose violence stopped."""
+        men = self.counts["men_counselled"]
+        return 100.0 * self.counts["outcome_stopped"] / men if men else None
 
 
 def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
@@ -68,20 +90,36 @@ def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
     rows = db.session.execute(query).all()
     ids = [r[0] for r in rows if r[0] is not None]
     model = CommuneGroup if by == "group" else Commune
-    labels = (
-        {m.id: m for m in db.session.scalars(select(model).where(model.id.in_(ids)))}
-        if ids
-        else {}
-    )
+    names = select(model).where(model.id.in_(ids))
+    if model is Commune:
+        names = names.options(selectinload(Commune.province))
+    labels = {m.id: m for m in db.session.scalars(names)} if ids else {}
+    groups = _groups_of(ids) if by == "commune" else {}
     out = []
     for row in rows:
         label = labels.get(row[0]) if row[0] is not None else None
         out.append(
             Activity(
-                label, row[1], row[2], dict(zip(COUNT_FIELDS, row[3:], strict=True))
+                label,
+                row[1],
+                row[2],
+                dict(zip(COUNT_FIELDS, row[3:], strict=True)),
+                groups.get(row[0]),
             )
         )
     return sorted(out, key=lambda a: (a.label is None, getattr(a.label, "id", 0)))
+
+
+def _groups_of(commune_ids: list[int]) -> dict[int, CommuneGroup]:
+    """Return the group of each commune that has one."""
+    if not commune_ids:
+        return {}
+    rows = db.session.execute(
+        select(CommuneGroupMember.commune_id, CommuneGroup)
+        .join(CommuneGroup, CommuneGroup.id == CommuneGroupMember.group_id)
+        .where(CommuneGroupMember.commune_id.in_(commune_ids))
+    ).all()
+    return dict(rows)
 
 
 def activity_total(rows: list[Activity]) -> Activity | None:
