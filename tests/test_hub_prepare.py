@@ -37,7 +37,7 @@ from curriculum.models import (
 )
 from curriculum.models.hub import HubSeed
 from curriculum.services import geography, progress, quizzes, setup_codes, workshops
-from curriculum.services.hub import bundle, export, importer, prepare, serve
+from curriculum.services.hub import bundle, export, importer, prepare, seed, serve
 from tests.factories import (
     accounts_user,
     answers_scoring,
@@ -157,9 +157,9 @@ def _document(raw: bytes) -> dict:
         return json.loads(archive.read(bundle.JSON_NAME))
 
 
-def _load(hub_app, raw: bytes) -> prepare.LoadResult:
+def _load(hub_app, raw: bytes) -> seed.LoadResult:
     with hub_app.app_context(), hub_app.test_request_context("/?lang=en"):
-        return prepare.load_seed(raw)
+        return seed.load_seed(raw)
 
 
 def _count(model) -> int:

@@ -15,24 +15,17 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from curriculum.content import catalog
 from curriculum.extensions import db
-from curriculum.khmer import name_key
 from curriculum.models import (
-    Attendance,
-    Certificate,
     Commune,
     Enrolment,
     HubImport,
     HubRecord,
-    ModuleCompletion,
-    QuizAttempt,
-    SurveyResponse,
     User,
     Workshop,
     WorkshopFacilitator,
@@ -41,6 +34,8 @@ from curriculum.models import (
 from curriculum.services import audit
 from curriculum.services.hub import bundle
 from curriculum.services.hub.bundle import BundleError
+from curriculum.services.hub.matching import PeopleMixin, _day, _dt
+from curriculum.services.hub.rows import RowsMixin
 
 KINDS = (
     "people",
@@ -53,7 +48,6 @@ KINDS = (
 )
 # The same as the app's MAX_CONTENT_LENGTH, so the page and the command agree.
 MAX_BUNDLE_BYTES = 2 * 1024 * 1024
-STAFF_ROLES = ("facilitator", "committee", "admin")
 
 # Why a bundle was not applied; nothing was written for any of them.
 REFUSAL_CODES = (
@@ -126,23 +120,7 @@ class PastImport:
     counts: dict
 
 
-@dataclass
-class _Match:
-    user: User | None = None
-    # True when an id says who it is (an earlier import, central_id, a username).
-    certain: bool = False
-    kept_out: bool = False
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _day(value: str) -> date:
-    return date.fromisoformat(value)
-
-
-class _Importer:
+class _Importer(PeopleMixin, RowsMixin):
     def __init__(self, document: dict, actor: User | None) -> None:
         self.doc = document
         self.actor = actor
@@ -256,132 +234,6 @@ class _Importer:
                 central_id = row.id
             self.remember("session", part["id"], central_id)
 
-    # -- people -------------------------------------------------------------------
-    def same_name(self, commune_id: int, wanted: str) -> list[User]:
-        """Return the central trainees of a commune whose name has this key."""
-        if commune_id not in self.names:
-            index: dict[str, list[User]] = {}
-            trainees = db.session.scalars(
-                select(User).where(
-                    User.commune_id == commune_id, User.role == "trainee"
-                )
-            )
-            for user in trainees:
-                index.setdefault(name_key(user.display_name), []).append(user)
-            self.names[commune_id] = index
-        return self.names[commune_id].get(wanted, [])
-
-    def match_person(self, part: dict) -> _Match:
-        central_id = self.known("user", part["id"]) or part.get("central_id")
-        if central_id:
-            user = db.session.get(User, int(central_id))
-            if user is not None:
-                return _Match(user, certain=True)
-        if part["role"] != "trainee":
-            username = str(part["username"])[:64]
-            user = db.session.scalar(select(User).where(User.username == username))
-            if user is None:
-                self.conflict("staff_unknown", "people", part["id"], username=username)
-                return _Match(kept_out=True)
-            if user.role not in STAFF_ROLES:
-                # Someone else's username: a trainee must not become the workshop's
-                # facilitator or the one who entered its results.
-                self.conflict(
-                    "staff_not_staff", "people", part["id"], username=username
-                )
-                return _Match(kept_out=True)
-            return _Match(user, certain=True)
-        commune_id = self.commune_id(part.get("commune_code"))
-        if commune_id is None:
-            return _Match()
-        found = self.same_name(commune_id, name_key(part["display_name"]))
-        if len(found) > 1:
-            # Do not guess which of them it is: an admin enrols the right one.
-            self.conflict("name_ambiguous", "people", part["id"], count=len(found))
-            return _Match(kept_out=True)
-        if not found:
-            return _Match()
-        linked = db.session.scalars(
-            select(HubRecord.local_id).where(
-                HubRecord.hub_id == self.hub_id,
-                HubRecord.kind == "user",
-                HubRecord.central_id == found[0].id,
-                HubRecord.local_id != int(part["id"]),
-            )
-        ).all()
-        if linked:
-            # An earlier bundle said another account of this hub is that person.
-            self.conflict(
-                "same_central_person",
-                "people",
-                part["id"],
-                username=found[0].username,
-                others=sorted(linked),
-            )
-            return _Match(kept_out=True)
-        return _Match(found[0])
-
-    def free_username(self, username: str) -> str:
-        candidate, n = username[:60], 1
-        while db.session.scalar(select(User.id).where(User.username == candidate)):
-            n += 1
-            candidate = f"{username[:56]}-{n}"
-        return candidate
-
-    def new_person(self, part: dict) -> User:
-        commune_id = self.commune_id(part.get("commune_code"))
-        commune = db.session.get(Commune, commune_id) if commune_id else None
-        user = User(
-            username=self.free_username(str(part["username"])),
-            display_name=str(part["display_name"])[:200],
-            latin_name=part.get("latin_name"),
-            phone=part.get("phone"),
-            gender=part.get("gender") or "unspecified",
-            role="trainee",
-            commune_id=commune_id,
-            province_id=commune.province_id if commune else None,
-            created_by_id=self.actor.id if self.actor else None,
-        )
-        user.set_tracks(list(part.get("tracks") or []))
-        db.session.add(user)
-        db.session.flush()
-        self.added("people")
-        return user
-
-    def people(self) -> None:
-        """Match every hub person first, then keep out those two rows claim at once."""
-        claims: dict[int, list[tuple[dict, bool]]] = {}
-        new: list[dict] = []
-        for part in self.doc["people"]:
-            match = self.match_person(part)
-            if match.kept_out:
-                continue
-            if match.user is None:
-                new.append(part)
-            else:
-                claims.setdefault(match.user.id, []).append((part, match.certain))
-        for user_id, parts in claims.items():
-            certain = [part for part, sure in parts if sure]
-            # One row an id names wins over rows that only share the name.
-            keep = certain[0] if len(certain) == 1 else None
-            if len(parts) == 1:
-                keep = parts[0][0]
-            for part, _sure in parts:
-                if part is keep:
-                    self.remember("user", part["id"], user_id)
-                    continue
-                others = [other["id"] for other, _ in parts if other is not part]
-                self.conflict(
-                    "same_central_person",
-                    "people",
-                    part["id"],
-                    username=db.session.get(User, user_id).username,
-                    others=[int(n) for n in others],
-                )
-        for part in new:
-            self.remember("user", part["id"], self.new_person(part).id)
-
-    # -- records ------------------------------------------------------------------
     def enrolments(self, workshop: Workshop) -> None:
         for part in self.doc["enrolments"]:
             user_id = self.central("user", part["user"])
@@ -427,148 +279,6 @@ class _Importer:
                 self.added("enrolments")
             self.remember("enrolment", part["id"], row.id)
 
-    def attendance(self) -> None:
-        for part in self.doc["attendance"]:
-            user_id = self.central("user", part["user"])
-            session_id = self.central("session", part["session"])
-            if user_id is None or session_id is None:
-                continue
-            exists = db.session.scalar(
-                select(Attendance.id).where(
-                    Attendance.session_id == session_id, Attendance.user_id == user_id
-                )
-            )
-            if exists is None:
-                row = Attendance(
-                    session_id=session_id,
-                    user_id=user_id,
-                    marked_by_id=self.central("user", part["marked_by"]),
-                    marked_at=_dt(part["marked_at"]),
-                )
-                db.session.add(row)
-                self.added("attendance")
-
-    def _submission_fields(self, part: dict, user_id: int) -> dict:
-        return {
-            "user_id": user_id,
-            "answers": part["answers"],
-            "mode": part["mode"],
-            "entered_by_id": self.central("user", part["entered_by"]),
-            "content_version": part["content_version"],
-            "locale": part["locale"],
-            "submitted_at": _dt(part["submitted_at"]),
-        }
-
-    def quiz_attempts(self) -> None:
-        quizzes = catalog().quizzes
-        for part in self.doc["quiz_attempts"]:
-            user_id = self.central("user", part["user"])
-            if user_id is None:
-                continue
-            central_id = self.known("attempt", part["id"]) or db.session.scalar(
-                select(QuizAttempt.id).where(
-                    QuizAttempt.idempotency_key == part["idempotency_key"]
-                )
-            )
-            quiz_key = str(part["quiz_key"])[:64]
-            if central_id is None and quiz_key not in quizzes:
-                self.conflict(
-                    "quiz_unknown", "quiz_attempts", part["id"], quiz=quiz_key
-                )
-                continue
-            if central_id is None:
-                fields = {name: part[name] for name in _ATTEMPT_COLUMNS}
-                row = QuizAttempt(**fields, **self._submission_fields(part, user_id))
-                db.session.add(row)
-                db.session.flush()
-                central_id = row.id
-                self.added("quiz_attempts")
-                if part["content_version"] != quizzes[quiz_key].version:
-                    # Kept as the hub graded it; reports can tell by content_version.
-                    self.conflict(
-                        "quiz_other_version", "quiz_attempts", part["id"], quiz=quiz_key
-                    )
-            self.remember("attempt", part["id"], central_id)
-
-    def survey_responses(self) -> None:
-        for part in self.doc["survey_responses"]:
-            user_id = self.central("user", part["user"])
-            if user_id is None or self.known("survey", part["id"]):
-                continue
-            exists = db.session.scalar(
-                select(SurveyResponse.id).where(
-                    SurveyResponse.user_id == user_id,
-                    SurveyResponse.instrument == part["instrument"],
-                    SurveyResponse.phase == part["phase"],
-                )
-            )
-            if exists is not None:
-                self.conflict(
-                    "measure_exists",
-                    "survey_responses",
-                    part["id"],
-                    phase=str(part["phase"])[:8],
-                )
-                continue
-            fields = {name: part[name] for name in _SURVEY_COLUMNS}
-            row = SurveyResponse(**fields, **self._submission_fields(part, user_id))
-            db.session.add(row)
-            db.session.flush()
-            self.remember("survey", part["id"], row.id)
-            self.added("survey_responses")
-
-    def module_completions(self) -> None:
-        for part in self.doc["module_completions"]:
-            user_id = self.central("user", part["user"])
-            attempt_id = self.central("attempt", part["attempt"])
-            if user_id is None or attempt_id is None:
-                continue
-            exists = db.session.scalar(
-                select(ModuleCompletion.id).where(
-                    ModuleCompletion.user_id == user_id,
-                    ModuleCompletion.module_key == part["module_key"],
-                )
-            )
-            if exists is None:
-                db.session.add(
-                    ModuleCompletion(
-                        user_id=user_id,
-                        module_key=part["module_key"],
-                        attempt_id=attempt_id,
-                        completed_at=_dt(part["completed_at"]),
-                    )
-                )
-                self.added("module_completions")
-
-    def certificates(self) -> None:
-        for part in self.doc["certificates"]:
-            user_id = self.central("user", part["user"])
-            if user_id is None:
-                continue
-            mine = db.session.scalar(
-                select(Certificate).where(
-                    Certificate.user_id == user_id, Certificate.track == part["track"]
-                )
-            )
-            if mine is not None:
-                continue
-            if db.session.scalar(
-                select(Certificate.id).where(Certificate.code == part["code"])
-            ):
-                self.conflict("certificate_code_taken", "certificates", part["id"])
-                continue
-            db.session.add(
-                Certificate(
-                    user_id=user_id,
-                    track=part["track"],
-                    code=part["code"],
-                    issued_at=_dt(part["issued_at"]),
-                    revoked_at=_dt(part.get("revoked_at")),
-                    revoked_reason=part.get("revoked_reason"),
-                )
-            )
-            self.added("certificates")
-
     def run(self) -> ImportResult:
         self.people()
         workshop = self.workshop()
@@ -581,11 +291,6 @@ class _Importer:
         self.module_completions()
         self.certificates()
         return self.result
-
-
-_ATTEMPT_COLUMNS = ("quiz_key", "idempotency_key", "seed", "points", "max_points")
-_ATTEMPT_COLUMNS += ("percent", "passed")
-_SURVEY_COLUMNS = ("instrument", "kind", "track", "phase", "score", "max_score")
 
 
 # -- checking a file -------------------------------------------------------------------

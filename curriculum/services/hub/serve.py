@@ -19,7 +19,7 @@ from curriculum.config import Config, database_url
 from curriculum.extensions import db
 from curriculum.models import Workshop
 from curriculum.services import geography
-from curriculum.services.hub import prepare
+from curriculum.services.hub import seed
 from curriculum.services.hub.export import seeded_hub_id
 
 DEFAULT_PORT = 8000
@@ -145,7 +145,7 @@ class SetUp:
     """What preparing the hub's database did: its hub id, the seeds, its workshops."""
 
     hub_id: str = ""
-    loaded: list[prepare.LoadResult] = field(default_factory=list)
+    loaded: list[seed.LoadResult] = field(default_factory=list)
     workshops: int = 0
 
 
@@ -172,7 +172,7 @@ def set_up(app: Flask, seeds: list[bytes]) -> SetUp:
         done.hub_id = app.config["HUB_ID"]
         with app.test_request_context("/?lang=en"):
             for raw in seeds:
-                done.loaded.append(prepare.load_seed(raw))
+                done.loaded.append(seed.load_seed(raw))
         done.workshops = db.session.scalar(select(func.count(Workshop.id)))
         db.session.remove()
         # Workers are forked from this process: none may inherit an open connection.
