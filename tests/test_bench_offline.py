@@ -10,6 +10,7 @@ import brotli
 import pytest
 
 from curriculum.bench import offline as bench
+from curriculum.bench import offline_browser as browser_half
 from curriculum.services import offline
 
 # Flask-Compress compresses a static file as a stream (for "br"/"zstd") and replaces the
@@ -192,7 +193,7 @@ def test_the_proxy_counts_what_the_server_sends():
 def test_without_chromium_the_browser_figures_are_skipped_and_say_why(
     monkeypatch, capsys
 ):
-    monkeypatch.setattr(bench, "chromium_executable", lambda: None)
+    monkeypatch.setattr(browser_half, "chromium_executable", lambda: None)
     repeat = bench.repeat_visits("http://127.0.0.1:9", "u", "p", "m", "/learn/m/l")
     assert "chromium is not installed" in repeat["skipped"]
     bench.print_table(
