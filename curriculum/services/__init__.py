@@ -20,6 +20,14 @@ Where to find a rule:
 - reports/          M&E figures by place, track and period (filters, training, quizzes, cmg)
 - spreadsheets.py   reading rosters (CSV, XLSX) and writing exports safe to open
 - geography.py      provinces, districts and communes; the gazetteer import
+- offline.py        what a phone may keep offline (the service worker's allow-list),
+                    cache versions, replaying quiz answers kept on a phone
+- hub/              workshop hubs: seeds from the centre, bundles back (its __init__ maps it)
+- review.py         translation review: reviewers' actions on the Khmer (edit, approve,
+                    comment, revert, PO import); review_items.py (the items and their
+                    states), review_sync.py (the catalogue on every worker),
+                    review_files.py (`flask content export`)
+- consistency.py    words the curriculum spells in more than one way
 - audit.py          the audit log: who did what to which object, never the content
 - backup.py         consistent SQLite copies
 - demo.py, synthetic.py   demo accounts; a synthetic population for reports and benchmarks
