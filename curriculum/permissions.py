@@ -146,6 +146,11 @@ def can_enter_cmg_reports(user: User) -> bool:
     return user.is_authenticated and user.role in STAFF_ROLES
 
 
+def can_import_cmg_reports(user: User) -> bool:
+    """Return True for programme staff who import monthly reports from a file."""
+    return is_admin(user)
+
+
 def can_enter_report_for(staff: User, member: User) -> bool:
     """Return True when staff may enter a member's reports: the member is in his area."""
     return can_enter_cmg_reports(staff) and in_scope(

@@ -52,6 +52,11 @@ EXPECTED = {
     "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
     # Staff enter members' past months; the world's candidate is not yet a member.
     "cmg.members": {"GET": (LOGIN, 403, 200, 200, 200)},
+    "cmg.import_reports": {
+        "GET": (LOGIN, 403, 403, 403, 200),
+        "POST": (LOGIN, 403, 403, 403, 400),
+    },
+    "cmg.import_template": {"GET": (LOGIN, 403, 403, 403, 200)},
     "cmg.member_report": {
         "GET": (LOGIN, 403, 404, 404, 404),
         "POST": (LOGIN, 403, 404, 404, 404),

@@ -256,3 +256,104 @@ def test_a_year_entered_by_staff_gives_the_programmes_annual_table(
     assert by_code[places["pursat_a"].code][header.index("Group")] == "Old areas"
     assert rows[-1][0] == "Total"
     assert float(rows[-1][header.index("People reached (total)")]) == 6322
+
+
+# -- import from a file -------------------------------------------------------------------
+def _csv(rows: list[list[str]]) -> bytes:
+    header = ["username", "month", *COUNTS]
+    return "\r\n".join(",".join(r) for r in [header, *rows]).encode("utf-8")
+
+
+def _upload(client, data: bytes, name="reports.csv", lang="en"):
+    import io
+
+    return client.post(
+        f"/cmg/import?lang={lang}",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _row(username: str, month: str, men="5", stopped="3") -> list[str]:
+    values = dict(COUNTS, men_counselled=men, outcome_stopped=stopped)
+    return [username, month, *(values[k] for k in COUNTS)]
+
+
+def test_a_years_file_is_imported_once_and_marked_as_entered_by_the_admin(
+    client, users, as_user, member
+):
+    as_user(users["admin"])
+    data = _csv([_row("sokha", f"2008-{m:02d}") for m in range(1, 13)])
+    response = _upload(client, data)
+    assert response.status_code == 200
+    assert "12 new months, 0 corrected, 0 already saved" in response.get_data(
+        as_text=True
+    )
+    reports = db.session.scalars(select(CmgMonthlyReport)).all()
+    assert len(reports) == 12
+    assert all(r.entered_by_id == users["admin"].id for r in reports)
+    again = _upload(client, data)
+    assert "0 new months, 0 corrected, 12 already saved" in again.get_data(as_text=True)
+    assert len(db.session.scalars(select(CmgMonthlyReport)).all()) == 12
+    # A correction of one month in a later file: the old and new counts are kept.
+    fixed = _upload(client, _csv([_row("sokha", "2008-05", men="6", stopped="4")]))
+    assert "0 new months, 1 corrected" in fixed.get_data(as_text=True)
+    assert saved(member, date(2008, 5, 1)).men_counselled == 6
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("cmg_report.import") == 3
+    assert actions.count("cmg_report.correct") == 1
+
+
+def test_one_bad_row_refuses_the_whole_file_naming_each_row(
+    client, users, as_user, member
+):
+    as_user(users["admin"])
+    data = _csv(
+        [
+            _row("sokha", "2008-01"),
+            _row("nobody", "2008-02"),
+            _row("sokha", "2008-13"),
+            _row("sokha", "2008-01"),
+            _row("sokha", "2008-03", men="1", stopped="3"),
+            ["sokha", "2008-04", "x", *list(COUNTS.values())[1:]],
+        ]
+    )
+    response = _upload(client, data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Nothing was imported" in html
+    assert "Row 3: nobody is not an approved CMG member" in html
+    assert "Row 4: The month is not a month" in html
+    assert "Row 5: The same member and month are on row 2." in html
+    assert "Row 6: The outcomes add up to more than the men counselled" in html
+    assert "Row 7: Group or counselling sessions held must be a whole number" in html
+    assert db.session.scalar(select(CmgMonthlyReport.id)) is None
+    km = _upload(client, data, lang="km").get_data(as_text=True)
+    assert "ជួរទី ៣" in km
+
+
+def test_a_file_that_is_not_a_table_is_refused_with_a_reason(
+    client, users, as_user, member
+):
+    as_user(users["admin"])
+    response = _upload(client, b"\xff\xfe\x00garbage", name="reports.csv")
+    assert response.status_code == 400
+    assert "UTF-8" in response.get_data(as_text=True)
+    response = _upload(client, b"a,b", name="reports.pdf")
+    assert response.status_code == 400
+    assert "CSV or an XLSX" in response.get_data(as_text=True)
+
+
+def test_only_admins_import_and_the_template_has_the_columns(
+    client, users, as_user, member
+):
+    as_user(users["facilitator"])
+    assert client.get("/cmg/import").status_code == 403
+    client.post("/logout")
+    as_user(users["admin"])
+    template = client.get("/cmg/import/template.csv").get_data().decode("utf-8-sig")
+    assert template.splitlines()[0].replace('"', "").split(",") == [
+        "username",
+        "month",
+        *COUNTS,
+    ]

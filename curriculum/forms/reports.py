@@ -1,6 +1,7 @@
 """Report filters and the CMG member's monthly report."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import (
     DataRequired,
@@ -63,6 +64,17 @@ class MonthlyReportForm(Form):
         validators=[DataRequired(message=_l("Choose the month."))],
     )
     submit = SubmitField(_l("Send the report"))
+
+
+class ReportsFileForm(Form):
+    """Upload monthly reports as CSV or XLSX (one row per member and month)."""
+
+    file = FileField(
+        _l("File (CSV or XLSX)"),
+        validators=[FileRequired(message=_l("Choose a file."))],
+        render_kw={"accept": ".csv,.xlsx"},
+    )
+    submit = SubmitField(_l("Check and import"))
 
 
 class StaffMonthlyReportForm(Form):

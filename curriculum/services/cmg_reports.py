@@ -103,6 +103,7 @@ def save_report(
     counts: dict[str, int],
     today: date | None = None,
     by: User | None = None,
+    commit: bool = True,
 ) -> CmgMonthlyReport:
     """Save (or correct) a member's report for a month.
 
@@ -135,6 +136,8 @@ def save_report(
         db.session.flush()
     except IntegrityError:  # sent twice at once: update the one that won
         db.session.rollback()
+        if not commit:
+            raise  # inside a caller's transaction: the caller decides
         return save_report(member, month, counts, today, by)
     detail = {"month": month.isoformat()}
     if by is not None:
@@ -148,5 +151,6 @@ def save_report(
         report.id,
         detail,
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return report

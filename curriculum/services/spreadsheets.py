@@ -119,6 +119,21 @@ def read_table(
     return Table([] if problems else values, problems)
 
 
+def row_numbers(filename: str, data: bytes, count: int, max_rows: int) -> list[int]:
+    """Return the spreadsheet row number of each of the `count` rows read_table kept.
+
+    read_table drops blank rows and does not say which ones it kept; its readers do.
+    Call it on a file read_table accepted, so that reading it again cannot fail.
+    """
+    limit = max_rows + 2
+    if filename.lower().endswith(".csv"):
+        kept = csv_rows(data, limit)
+    else:
+        kept = xlsx_rows(data, limit)
+    numbers = [number for number, _ in kept[1:]]
+    return numbers if len(numbers) == count else list(range(2, count + 2))
+
+
 def write_csv(header: list[str], rows: Iterable[Sequence]) -> bytes:
     """Write a CSV file that Excel opens as UTF-8 and never runs as formulas."""
     out = io.StringIO(newline="")

@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from curriculum.extensions import db
 from curriculum.forms.reports import (
     COUNT_LABELS,
     MonthlyReportForm,
+    ReportsFileForm,
     StaffMonthlyReportForm,
 )
 from curriculum.i18n import current_locale, khmer_digits, local_today
@@ -28,10 +30,12 @@ from curriculum.models import COUNT_FIELDS, User
 from curriculum.permissions import (
     can_enter_cmg_reports,
     can_enter_report_for,
+    can_import_cmg_reports,
     can_see_own_vetting,
 )
-from curriculum.services import audit, cmg_reports, vetting
+from curriculum.services import audit, cmg_import, cmg_reports, spreadsheets, vetting
 from curriculum.views.decorators import require
+from curriculum.views.workshop_messages import problem_message
 
 bp = Blueprint("cmg", __name__, url_prefix="/cmg")
 
@@ -105,6 +109,73 @@ def _fill(form, existing) -> None:
     if existing is not None:
         for key in COUNT_FIELDS:
             getattr(form, key).data = getattr(existing, key)
+
+
+IMPORT_PROBLEMS = {
+    "unknown_member": _l(
+        "%(username)s is not an approved CMG member of your area (check the username)."
+    ),
+    "bad_month": _l("The month is not a month: write it like 2009-03."),
+    "future_month": _l("The month has not begun yet."),
+    "outcomes_exceed": ERRORS["outcomes_exceed"],
+    "row_repeated": _l("The same member and month are on row %(other)s."),
+    "bad_count": _l("%(column)s must be a whole number from 0 to 10,000."),
+}
+IMPORT_COLUMNS = {"username": _l("Username"), "month": _l("Month"), **COUNT_LABELS}
+
+
+def import_problem(problem) -> str:
+    """Return one problem of an import file as a sentence, with its row."""
+    column = str(IMPORT_COLUMNS.get(problem.column or "", problem.column or ""))
+    if problem.code in IMPORT_PROBLEMS:
+        params = {k: khmer_digits(v) for k, v in problem.params.items()}
+        sentence = str(IMPORT_PROBLEMS[problem.code]) % (params | {"column": column})
+    else:  # the file itself, or a cell (spreadsheets' codes)
+        sentence = problem_message(problem).replace(problem.column or "\0", column)
+    if problem.row:
+        return _(
+            "Row %(row)s: %(problem)s", row=khmer_digits(problem.row), problem=sentence
+        )
+    return sentence
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(can_import_cmg_reports)
+def import_reports():
+    """Import monthly reports from a file: all rows, or none, with every problem."""
+    form = ReportsFileForm()
+    problems, done, status = [], None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(spreadsheets.MAX_FILE_BYTES + 1)
+        checked = cmg_import.check_file(
+            current_user, upload.filename or "", data, local_today()
+        )
+        if checked.problems:
+            problems, status = [import_problem(p) for p in checked.problems], 400
+            audit.record(current_user, "cmg_report.import_refused", "cmg_report", None)
+            db.session.commit()
+        else:
+            done = cmg_import.import_file(current_user, checked, local_today())
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "cmg/import.html", form=form, problems=problems, done=done
+    ), status
+
+
+@bp.route("/import/template.csv")
+@require(can_import_cmg_reports)
+def import_template():
+    """Download an empty import file with its header row, and one example row."""
+    header = [c.key for c in cmg_import.columns()]
+    example = ["username", "2009-03"] + ["0"] * len(COUNT_FIELDS)
+    response = make_response(spreadsheets.write_csv(header, [example]))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        'attachment; filename="cmg-monthly-reports.csv"'
+    )
+    return response
 
 
 @bp.route("/members")

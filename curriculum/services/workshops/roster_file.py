@@ -375,15 +375,7 @@ def _problem_order(problem: Problem) -> tuple[int, str, str]:
 
 def _row_numbers(filename: str, data: bytes, count: int) -> list[int]:
     """Return the spreadsheet row number of each row read (blank rows are skipped)."""
-    # read_table drops blank rows and does not say which ones it kept; its reader
-    # tells. The file has been read once already, so this cannot fail.
-    limit = MAX_IMPORT_ROWS + 2
-    if filename.lower().endswith(".csv"):
-        kept = spreadsheets.csv_rows(data, limit)
-    else:
-        kept = spreadsheets.xlsx_rows(data, limit)
-    numbers = [number for number, _ in kept[1:]]
-    return numbers if len(numbers) == count else list(range(2, count + 2))
+    return spreadsheets.row_numbers(filename, data, count, MAX_IMPORT_ROWS)
 
 
 def import_roster(
