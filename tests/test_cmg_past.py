@@ -357,3 +357,51 @@ def test_only_admins_import_and_the_template_has_the_columns(
         "month",
         *COUNTS,
     ]
+
+
+# -- plausibility ---------------------------------------------------------------------------
+def test_implausible_counts_are_kept_back_until_confirmed(
+    client, users, as_user, member
+):
+    as_user(users["facilitator"])
+    odd = COUNTS | {
+        "sessions_held": "0",
+        "men_counselled": "55",
+        "outcome_unknown": "51",
+    }
+    response = client.post(url(member) + "?lang=en", data={"month": "2009-03"} | odd)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "no session is counted" in html and "More than 40 men" in html
+    assert 'value="55"' in html  # what was typed stays in the form
+    assert saved(member, date(2009, 3, 1)) is None
+    confirmed = client.post(
+        url(member), data={"month": "2009-03", "confirm": "1"} | odd
+    )
+    assert confirmed.status_code == 302
+    assert saved(member, date(2009, 3, 1)).men_counselled == 55
+
+
+def test_the_member_is_asked_to_confirm_too(client, as_user, member):
+    as_user(member)
+    month = local_today().replace(day=1).isoformat()
+    odd = {key: "0" for key in COUNTS} | {"outcome_stopped": "0", "men_counselled": "2"}
+    response = client.post("/cmg/report?lang=en", data={"month": month} | odd)
+    assert "no session is counted" in response.get_data(as_text=True)
+    assert saved(member, local_today().replace(day=1)) is None
+    client.post("/cmg/report", data={"month": month, "confirm": "1"} | odd)
+    assert saved(member, local_today().replace(day=1)).men_counselled == 2
+
+
+@pytest.mark.parametrize(
+    ("counts", "reasons"),
+    [
+        ({"men_counselled": 2}, ["counselled_without_session"]),
+        ({"sessions_held": 1, "outcome_unknown": 1}, ["outcomes_without_men"]),
+        ({"sessions_held": 3, "men_counselled": 41}, ["many_men"]),
+        ({"sessions_held": 1, "reached_campaigns": 2001}, ["many_reached"]),
+        ({"sessions_held": 2, "men_counselled": 5, "reached_leaflets": 30}, []),
+    ],
+)
+def test_plausibility_rules(app, counts, reasons):
+    assert cmg_reports.implausible(counts) == reasons

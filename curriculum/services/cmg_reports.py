@@ -25,6 +25,30 @@ MONTHS_OPEN = 3  # this month and the two before can still be reported or correc
 EARLIEST_MONTH = date(2000, 1, 1)
 
 
+# Counts so large in one month that they are more likely a typing slip than the truth.
+MOST_MEN_IN_A_MONTH = 40
+MOST_REACHED_IN_A_MONTH = 2000
+
+
+def implausible(counts: dict[str, int]) -> list[str]:
+    """Return why a month's counts look wrong (they may still be right: ask to confirm).
+
+    Codes: counselled_without_session, outcomes_without_men, many_men, many_reached.
+    """
+    values = {key: int(counts.get(key) or 0) for key in COUNT_FIELDS}
+    reasons = []
+    if values["men_counselled"] and not values["sessions_held"]:
+        reasons.append("counselled_without_session")
+    if sum(values[k] for k in OUTCOMES) and not values["men_counselled"]:
+        reasons.append("outcomes_without_men")
+    if values["men_counselled"] > MOST_MEN_IN_A_MONTH:
+        reasons.append("many_men")
+    reached = sum(values[k] for k in COUNT_FIELDS if k.startswith("reached_"))
+    if reached > MOST_REACHED_IN_A_MONTH:
+        reasons.append("many_reached")
+    return reasons
+
+
 class ReportError(ValueError):
     """The counts do not add up; `code` says how."""
 

@@ -53,6 +53,32 @@ ERRORS = {
 }
 
 
+WARNINGS = {
+    "counselled_without_session": _l(
+        "Men were counselled, but no session is counted. Is that right?"
+    ),
+    "outcomes_without_men": _l("Outcomes are counted, but no man counselled."),
+    "many_men": _l("More than %(n)s men counselled in one month is a lot."),
+    "many_reached": _l("More than %(n)s people reached in one month is a lot."),
+}
+
+
+def _warnings(counts: dict) -> list[str]:
+    """Return the plausibility warnings of a month's counts, as sentences."""
+    limits = {
+        "many_men": cmg_reports.MOST_MEN_IN_A_MONTH,
+        "many_reached": cmg_reports.MOST_REACHED_IN_A_MONTH,
+    }
+    return [
+        str(WARNINGS[code]) % {"n": khmer_digits(f"{limits.get(code, 0):,}")}
+        for code in cmg_reports.implausible(counts)
+    ]
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirm") == "1"
+
+
 def _month_label(month: date) -> str:
     return khmer_digits(format_date(month, "MMMM y", locale=current_locale()))
 
@@ -66,15 +92,19 @@ def report():
     months = cmg_reports.open_months(local_today())
     form = MonthlyReportForm()
     form.month.choices = [SelectChoice(m.isoformat(), _month_label(m)) for m in months]
-    status = 200
+    status, warnings = 200, []
     if form.validate_on_submit():
         month = date.fromisoformat(form.month.data)
         counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
+        warnings = [] if _confirmed() else _warnings(counts)
         try:
+            if warnings:
+                raise cmg_reports.ReportError("confirm")
             cmg_reports.save_report(current_user, month, counts, local_today())
         except cmg_reports.ReportError as exc:
-            flash(str(ERRORS[exc.code]), "error")
-            status = 400
+            if exc.code != "confirm":
+                flash(str(ERRORS[exc.code]), "error")
+            status = 400 if exc.code != "confirm" else 200
         else:
             flash(
                 _(
@@ -95,6 +125,7 @@ def report():
     return render_template(
         "cmg/report.html",
         form=form,
+        warnings=warnings,
         fields=COUNT_FIELDS,
         labels=COUNT_LABELS,
         recent=cmg_reports.recent(current_user),
@@ -198,19 +229,23 @@ def member_report(user_id: int):
     ):
         abort(404)
     form = StaffMonthlyReportForm()
-    status = 200
+    status, warnings = 200, []
     if form.validate_on_submit():
         month = cmg_reports.parse_month(form.month.data)
         counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
+        warnings = [] if _confirmed() else _warnings(counts)
         try:
             if month is None:
                 raise cmg_reports.ReportError("month_invalid")
+            if warnings:
+                raise cmg_reports.ReportError("confirm")
             cmg_reports.save_report(
                 member, month, counts, local_today(), by=current_user
             )
         except cmg_reports.ReportError as exc:
-            flash(str(ERRORS[exc.code]), "error")
-            status = 400
+            if exc.code != "confirm":
+                flash(str(ERRORS[exc.code]), "error")
+            status = 400 if exc.code != "confirm" else 200
         else:
             flash(
                 _(
@@ -240,6 +275,7 @@ def member_report(user_id: int):
         "cmg/member_report.html",
         member=member,
         form=form,
+        warnings=warnings,
         fields=COUNT_FIELDS,
         labels=COUNT_LABELS,
         recent=cmg_reports.recent(member, limit=36),
