@@ -405,3 +405,63 @@ def test_the_member_is_asked_to_confirm_too(client, as_user, member):
 )
 def test_plausibility_rules(app, counts, reasons):
     assert cmg_reports.implausible(counts) == reasons
+
+
+# -- groups fixed in time -------------------------------------------------------------------
+def test_moving_a_commune_to_another_group_does_not_rewrite_the_past(
+    client, users, as_user, places, member
+):
+    from curriculum.services import reports
+
+    admin = users["admin"]
+    old = reports.create_group("តំបន់ចាស់", "Old areas", admin)
+    new = reports.create_group("តំបន់ថ្មី", "New areas", admin)
+    reports.assign_communes(new, places["pursat_a"].code, admin)
+    cmg_reports.save_report(member, date(2008, 6, 1), {"men_counselled": 4}, by=admin)
+    this_year = local_today().replace(month=1, day=1)
+    cmg_reports.save_report(member, this_year, {"men_counselled": 9}, by=admin)
+    # The programme's new area of 2008 counts as an old area from this year on.
+    as_user(admin)
+    response = client.post(
+        "/reports/groups",
+        data={
+            "action": "assign",
+            "group": str(old.id),
+            "codes": places["pursat_a"].code,
+            "since": this_year.strftime("%Y-%m"),
+        },
+    )
+    assert response.status_code == 302
+
+    def men(start, end):
+        rows = reports.cmg_activity(reports.Filters(start=start, end=end), "group")
+        return {r.label.name_en: r.counts["men_counselled"] for r in rows if r.label}
+
+    assert men(date(2008, 1, 1), date(2008, 12, 31)) == {"New areas": 4}
+    assert men(this_year, local_today()) == {"Old areas": 9}
+    both = men(date(2008, 1, 1), local_today())
+    assert both == {"New areas": 4, "Old areas": 9}
+    html = client.get("/reports/groups?lang=en").get_data(as_text=True)
+    assert "since" in html
+    # Without a month, the group is the commune's for all time.
+    reports.assign_communes(new, places["pursat_a"].code, admin)
+    assert men(date(2008, 1, 1), local_today()) == {"New areas": 13}
+
+
+def test_a_wrong_month_for_a_group_move_is_refused(client, users, as_user, places):
+    from curriculum.services import reports
+
+    group = reports.create_group("ក", "A", users["admin"])
+    as_user(users["admin"])
+    response = client.post(
+        "/reports/groups?lang=en",
+        data={
+            "action": "assign",
+            "group": str(group.id),
+            "codes": "150101",
+            "since": "soon",
+        },
+        follow_redirects=True,
+    )
+    assert "Write the month as year and month" in response.get_data(as_text=True)
+    assert reports.groups_with_communes()[1] == {}

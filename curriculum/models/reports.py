@@ -71,16 +71,22 @@ class CommuneGroup(db.Model):
 
 
 class CommuneGroupMember(db.Model):
-    """A commune in a group; a commune belongs to at most one group."""
+    """A commune in a group for a period: from valid_from (None: always) to valid_to
+    (exclusive; None: still). A commune is in one group at a time, so that moving it
+    from "new" to "old" in 2026 does not rewrite what it was in 2008.
+    """
 
     __tablename__ = "commune_group_members"
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     commune_id: Mapped[int] = mapped_column(
-        ForeignKey("communes.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("communes.id", ondelete="CASCADE"), index=True
     )
     group_id: Mapped[int] = mapped_column(
         ForeignKey("commune_groups.id", ondelete="CASCADE"), index=True
     )
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
     def __repr__(self) -> str:
         return f"<CommuneGroupMember {self.commune_id} -> {self.group_id}>"

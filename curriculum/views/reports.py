@@ -33,7 +33,7 @@ from curriculum.permissions import (
     can_view_reports,
     province_visible,
 )
-from curriculum.services import reports, spreadsheets
+from curriculum.services import cmg_reports, reports, spreadsheets
 from curriculum.views import report_tables
 from curriculum.views.decorators import require
 
@@ -244,8 +244,16 @@ def groups():
             )
             if group is None:
                 abort(404)
+            since_text = request.form.get("since", "").strip()[:16]
+            since = cmg_reports.parse_month(since_text) if since_text else None
+            if since_text and since is None:
+                flash(
+                    _("Write the month as year and month, for example 2009-03."),
+                    "error",
+                )
+                return redirect(url_for("reports.groups"))
             found, unknown = reports.assign_communes(
-                group, request.form.get("codes", "")[:20000], current_user
+                group, request.form.get("codes", "")[:20000], current_user, since
             )
             if unknown:
                 flash(

@@ -1,8 +1,9 @@
 """CMG activity from monthly reports, and the groups of communes it is summed by."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from curriculum.extensions import db
@@ -78,7 +79,10 @@ def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
         .outerjoin(Commune, Commune.id == CmgMonthlyReport.commune_id)
         .outerjoin(
             CommuneGroupMember,
-            CommuneGroupMember.commune_id == CmgMonthlyReport.commune_id,
+            and_(
+                CommuneGroupMember.commune_id == CmgMonthlyReport.commune_id,
+                *valid_in(CmgMonthlyReport.month),
+            ),
         )
         .where(*in_months(filters))
         .group_by(key)
@@ -110,14 +114,28 @@ def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
     return sorted(out, key=lambda a: (a.label is None, getattr(a.label, "id", 0)))
 
 
+def valid_in(month) -> list:
+    """Return the conditions of a group membership valid in a month (a column or date)."""
+    return [
+        or_(
+            CommuneGroupMember.valid_from.is_(None),
+            CommuneGroupMember.valid_from <= month,
+        ),
+        or_(CommuneGroupMember.valid_to.is_(None), CommuneGroupMember.valid_to > month),
+    ]
+
+
 def _groups_of(commune_ids: list[int]) -> dict[int, CommuneGroup]:
-    """Return the group of each commune that has one."""
+    """Return the group each commune is in now (its open membership)."""
     if not commune_ids:
         return {}
     rows = db.session.execute(
         select(CommuneGroupMember.commune_id, CommuneGroup)
         .join(CommuneGroup, CommuneGroup.id == CommuneGroupMember.group_id)
-        .where(CommuneGroupMember.commune_id.in_(commune_ids))
+        .where(
+            CommuneGroupMember.commune_id.in_(commune_ids),
+            CommuneGroupMember.valid_to.is_(None),
+        )
     ).all()
     return dict(rows)
 
@@ -143,43 +161,68 @@ def create_group(name_km: str, name_en: str, by: User) -> CommuneGroup:
     return group
 
 
-def assign_communes(group: CommuneGroup, codes: str, by: User) -> tuple[int, list[str]]:
-    """Put the communes with these codes into a group; return (count, unknown codes)."""
+def assign_communes(
+    group: CommuneGroup, codes: str, by: User, since: date | None = None
+) -> tuple[int, list[str]]:
+    """Put the communes with these codes into a group; return (count, unknown codes).
+
+    With `since` (the first day of a month), a commune leaves its group from that month
+    and the months before keep the group they had; without it, the group is the
+    commune's for all time (every earlier period of it is replaced).
+    """
     wanted = [c for c in codes.replace(",", " ").split() if c][:2000]
     communes = {
         c.code: c
         for c in db.session.scalars(select(Commune).where(Commune.code.in_(wanted)))
     }
     unknown = [c for c in wanted if c not in communes]
-    existing = {
-        m.commune_id: m
-        for m in db.session.scalars(
-            select(CommuneGroupMember).where(
-                CommuneGroupMember.commune_id.in_([c.id for c in communes.values()])
-            )
+    periods: dict[int, list[CommuneGroupMember]] = {}
+    for member in db.session.scalars(
+        select(CommuneGroupMember).where(
+            CommuneGroupMember.commune_id.in_([c.id for c in communes.values()])
         )
-    }
+    ):
+        periods.setdefault(member.commune_id, []).append(member)
     for commune in communes.values():
-        member = existing.get(commune.id)
-        if member is None:
-            db.session.add(CommuneGroupMember(commune_id=commune.id, group_id=group.id))
-        else:
-            member.group_id = group.id  # a commune is in one group at most
+        _move(commune, group, periods.get(commune.id, []), since)
     audit.record(
-        by, "group.assign", "commune_group", group.id, {"communes": len(communes)}
+        by,
+        "group.assign",
+        "commune_group",
+        group.id,
+        {"communes": len(communes), "since": since.isoformat() if since else None},
     )
     db.session.commit()
     return len(communes), unknown
 
 
-def groups_with_communes() -> tuple[list[CommuneGroup], dict[int, list[Commune]]]:
-    """Return every group of communes and, by group id, the communes in it."""
+def _move(commune, group, periods: list[CommuneGroupMember], since) -> None:
+    if since is None:
+        for period in periods:
+            db.session.delete(period)
+        db.session.add(CommuneGroupMember(commune_id=commune.id, group_id=group.id))
+        return
+    for period in periods:
+        if period.valid_from is not None and period.valid_from >= since:
+            db.session.delete(period)  # a later period is replaced by the new one
+        elif period.valid_to is None or period.valid_to > since:
+            if period.group_id == group.id:
+                return  # already in this group from before that month
+            period.valid_to = since
+    db.session.add(
+        CommuneGroupMember(commune_id=commune.id, group_id=group.id, valid_from=since)
+    )
+
+
+def groups_with_communes() -> tuple[list[CommuneGroup], dict[int, list]]:
+    """Return every group and, by group id, its communes now (with since when)."""
     groups = list(db.session.scalars(select(CommuneGroup).order_by(CommuneGroup.id)))
     members: dict[int, list[Commune]] = {}
     for member, commune in db.session.execute(
-        select(CommuneGroupMember, Commune).join(
-            Commune, Commune.id == CommuneGroupMember.commune_id
-        )
+        select(CommuneGroupMember, Commune)
+        .join(Commune, Commune.id == CommuneGroupMember.commune_id)
+        .where(CommuneGroupMember.valid_to.is_(None))
+        .order_by(Commune.code)
     ):
-        members.setdefault(member.group_id, []).append(commune)
+        members.setdefault(member.group_id, []).append((commune, member.valid_from))
     return groups, members
