@@ -465,3 +465,20 @@ def test_a_wrong_month_for_a_group_move_is_refused(client, users, as_user, place
     )
     assert "Write the month as year and month" in response.get_data(as_text=True)
     assert reports.groups_with_communes()[1] == {}
+
+
+def test_a_staff_member_sees_his_own_change_at_once_despite_the_cache(
+    client, app, users, as_user, member
+):
+    app.config["REPORT_CACHE_SECONDS"] = 120
+    try:
+        as_user(users["admin"])
+        period = "start=2009-01-01&end=2009-12-31&lang=en"
+        before = client.get(f"/reports/cmg?{period}").get_data(as_text=True)
+        assert "No reports for these filters." in before  # now cached for 2 minutes
+        client.post(url(member), data={"month": "2009-03"} | COUNTS)
+        after = client.get(f"/reports/cmg?{period}").get_data(as_text=True)
+        assert "No reports for these filters." not in after
+        assert "120" in after  # the campaign reach of the month just entered
+    finally:
+        app.config["REPORT_CACHE_SECONDS"] = 0

@@ -35,6 +35,7 @@ from curriculum.permissions import (
 )
 from curriculum.services import audit, cmg_import, cmg_reports, spreadsheets, vetting
 from curriculum.views.decorators import require
+from curriculum.views.reports import changed_figures
 from curriculum.views.workshop_messages import problem_message
 
 bp = Blueprint("cmg", __name__, url_prefix="/cmg")
@@ -188,6 +189,7 @@ def import_reports():
             db.session.commit()
         else:
             done = cmg_import.import_file(current_user, checked, local_today())
+            changed_figures()
     elif form.is_submitted():
         status = 400
     return render_template(
@@ -242,6 +244,7 @@ def member_report(user_id: int):
             cmg_reports.save_report(
                 member, month, counts, local_today(), by=current_user
             )
+            changed_figures()
         except cmg_reports.ReportError as exc:
             if exc.code != "confirm":
                 flash(str(ERRORS[exc.code]), "error")

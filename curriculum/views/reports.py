@@ -1,5 +1,7 @@
 """Monitoring and evaluation pages for programme staff and committees, with exports."""
 
+import time
+
 from flask import (
     Blueprint,
     abort,
@@ -9,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -84,7 +87,19 @@ def _filters() -> tuple[FilterForm, reports.Filters]:
 
 def _cached(name: str, filters: reports.Filters, compute, *extra):
     seconds = current_app.config["REPORT_CACHE_SECONDS"]
-    return reports.cached((name, filters, *extra), seconds, compute)
+    return reports.cached(
+        (name, filters, *extra), seconds, compute, session.get(CHANGED_AT)
+    )
+
+
+# When the signed-in staff member last changed what reports count (a correction, a
+# group move, an import): his report pages are never older than that.
+CHANGED_AT = "reports_changed_at"
+
+
+def changed_figures() -> None:
+    """Note that the current user changed what reports count, just now."""
+    session[CHANGED_AT] = time.time()
 
 
 @bp.route("/")
@@ -255,6 +270,7 @@ def groups():
             found, unknown = reports.assign_communes(
                 group, request.form.get("codes", "")[:20000], current_user, since
             )
+            changed_figures()
             if unknown:
                 flash(
                     _(

@@ -4,6 +4,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from time import monotonic
+from time import time as wall_clock
 
 from sqlalchemy import func, select
 
@@ -20,26 +21,32 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 256
 
 
-def cached(key: tuple, seconds: int, compute):
+def cached(key: tuple, seconds: int, compute, fresh_after: float | None = None):
     """Return compute(), reusing a result computed less than `seconds` ago.
 
     National figures over 100,000 trainees take a good part of a second on a small
     PostgreSQL server; trends do not change in two minutes. Each worker keeps its own
     small cache (no worker needs another's), keyed by the scoped filters, so a
-    committee never sees another scope's figures.
+    committee never sees another scope's figures. `fresh_after` (a wall-clock time,
+    the viewer's own last change) refuses a result computed before it, so nobody sees
+    figures older than what he just changed.
     """
     if seconds <= 0:
         return compute()
-    now = monotonic()
+    now, wall = monotonic(), wall_clock()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
-        if hit and now - hit[0] < seconds:
+        if (
+            hit
+            and now - hit[0] < seconds
+            and (fresh_after is None or hit[2] >= fresh_after)
+        ):
             return hit[1]
     value = compute()
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (now, value)
+        _CACHE[key] = (now, value, wall)
     return value
 
 
