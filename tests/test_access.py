@@ -50,6 +50,7 @@ EXPECTED = {
     "reports.learning": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.attitude": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.trends": {"GET": (LOGIN, 403, 403, 200, 200)},
     # Staff enter members' past months; the world's candidate is not yet a member.
     "cmg.members": {"GET": (LOGIN, 403, 200, 200, 200)},
     "cmg.import_reports": {

@@ -482,3 +482,60 @@ def test_a_staff_member_sees_his_own_change_at_once_despite_the_cache(
         assert "120" in after  # the campaign reach of the month just entered
     finally:
         app.config["REPORT_CACHE_SECONDS"] = 0
+
+
+# -- trends and completeness ----------------------------------------------------------------
+def test_trends_by_month_and_quarter_and_reporting_completeness(
+    client, users, as_user, member
+):
+    from datetime import UTC, datetime
+
+    from curriculum.models import Decision
+    from curriculum.services.reports import Filters
+    from curriculum.services.reports import trends
+
+    case = db.session.scalar(
+        select(VettingCase).where(VettingCase.candidate_id == member.id)
+    )
+    db.session.add(
+        Decision(
+            case_id=case.id,
+            outcome="approve",
+            reasons="r",
+            members_present="m",
+            decided_by_id=users["committee"].id,
+            decided_at=datetime(2009, 2, 10, tzinfo=UTC),
+            criteria_version="2026.1",
+        )
+    )
+    db.session.commit()
+    admin = users["admin"]
+    for month, men in ((2, 3), (3, 4), (5, 2)):
+        cmg_reports.save_report(
+            member,
+            date(2009, month, 1),
+            {"sessions_held": 1, "men_counselled": men},
+            by=admin,
+        )
+    year = Filters(start=date(2009, 1, 1), end=date(2009, 12, 31))
+    today = date(2026, 12, 8)
+    by_month = {p.period: p.values for p in trends.cmg_series(year, today)}
+    assert len(by_month) == 12 and by_month["2009-01"]["men_counselled"] == 0
+    assert by_month["2009-03"]["men_counselled"] == 4
+    by_quarter = {p.period: p.values for p in trends.cmg_series(year, today, "quarter")}
+    assert by_quarter["2009-Q1"]["men_counselled"] == 7
+    assert by_quarter["2009-Q2"]["men_counselled"] == 2
+    assert by_quarter["2009-Q2"]["reports"] == 1
+    rows = {c.month: c for c in trends.completeness(year, today)}
+    assert rows[date(2009, 1, 1)].expected == 0  # not yet a member in January
+    assert rows[date(2009, 2, 1)].expected == 1 and rows[date(2009, 2, 1)].received == 1
+    assert rows[date(2009, 4, 1)].missing == 1
+    assert rows[date(2009, 5, 1)].late == 0  # entered by staff, not late by him
+    as_user(admin)
+    html = client.get("/reports/trends?start=2009-01-01&end=2009-12-31&lang=en")
+    page = html.get_data(as_text=True)
+    assert html.status_code == 200 and "<svg" in page and "2009-Q1" not in page
+    quarters = client.get(
+        "/reports/trends?start=2009-01-01&end=2009-12-31&lang=en&step=quarter"
+    ).get_data(as_text=True)
+    assert "2009-Q1" in quarters

@@ -37,6 +37,7 @@ from curriculum.permissions import (
     province_visible,
 )
 from curriculum.services import cmg_reports, reports, spreadsheets
+from curriculum.services.reports import trends as trends_service
 from curriculum.views import report_tables
 from curriculum.views.decorators import require
 
@@ -196,6 +197,45 @@ def cmg():
         commune_total=reports.activity_total(communes),
         fields=COUNT_FIELDS,
         labels=COUNT_LABELS,
+    )
+
+
+@bp.route("/trends")
+@require(can_view_reports)
+def trends():
+    """Show CMG activity and training by month or quarter, and reporting completeness."""
+    form, filters = _filters()
+    step = "quarter" if request.args.get("step") == "quarter" else "month"
+    today = local_today()
+    cmg = _cached(
+        "trend-cmg",
+        filters,
+        lambda: trends_service.cmg_series(filters, today, step),
+        step,
+    )
+    training = _cached(
+        "trend-training",
+        filters,
+        lambda: trends_service.training_series(filters, today, step),
+        step,
+    )
+    args = {k: v for k, v in request.args.items() if k != "step"}
+    return render_template(
+        "reports/trends.html",
+        form=form,
+        step=step,
+        other_url=url_for(
+            "reports.trends", **args, step="month" if step == "quarter" else "quarter"
+        ),
+        cmg=cmg,
+        cmg_chart=[(p.period, p.values["men_counselled"]) for p in cmg],
+        training=training,
+        training_chart=[(p.period, p.values["completions"]) for p in training],
+        completeness=_cached(
+            "trend-completeness",
+            filters,
+            lambda: trends_service.completeness(filters, today),
+        ),
     )
 
 
