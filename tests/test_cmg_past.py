@@ -491,8 +491,7 @@ def test_trends_by_month_and_quarter_and_reporting_completeness(
     from datetime import UTC, datetime
 
     from curriculum.models import Decision
-    from curriculum.services.reports import Filters
-    from curriculum.services.reports import trends
+    from curriculum.services.reports import Filters, trends
 
     case = db.session.scalar(
         select(VettingCase).where(VettingCase.candidate_id == member.id)
