@@ -75,22 +75,46 @@ def _case_page(person: User, status: int = 200, **forms):
 @bp.route("/")
 @require(can_use_committee_pages)
 def candidates():
-    """Show the committee's queue: ready, missing evidence, due for review."""
+    """Show one page of the committee's queue: ready, due for review, missing..."""
+    queue_name = request.args.get("queue") or None
+    if queue_name not in vetting.QUEUE_ORDER:
+        queue_name = None
     commune_id = request.args.get("commune", type=int)
-    everyone = vetting.candidates_in_scope(current_user)
+    name = request.args.get("q", "")[: vetting.NAME_SEARCH_MAX]
     communes = sorted(
-        {p.commune for p in everyone if p.commune},
+        vetting.communes_with_candidates(current_user),
         key=lambda c: c.name(current_locale()),
     )
     if commune_id is not None and commune_id not in {c.id for c in communes}:
         commune_id = None
-    queues = vetting.queue(current_user, catalog(), commune_id, today=local_today())
+    page = vetting.queue_page(
+        current_user,
+        catalog(),
+        queue_name=queue_name,
+        commune_id=commune_id,
+        name=name,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+        today=local_today(),
+    )
+    filters = {"queue": queue_name, "commune": commune_id, "q": name.strip() or None}
+    filters = {k: v for k, v in filters.items() if v is not None}
     return render_template(
         "committee/candidates.html",
-        queues=queues,
+        page=page,
+        queue_name=queue_name,
+        queue_order=vetting.QUEUE_ORDER,
         communes=communes,
         commune_id=commune_id,
+        name=name,
+        filters=filters,
+        tab_filters={k: v for k, v in filters.items() if k != "queue"},
+        count_cap=vetting.COUNT_CAP,
         export_form=ExportForm(formdata=None),
+        # Looked up once for the page's fifty rows, not once a row.
+        met_of=_("%(met)s of %(total)s criteria met"),
+        review_on=_("review %(when)s"),
+        case_prefix=url_for("committee.candidate", user_id=0)[:-1],
     )
 
 
