@@ -146,6 +146,11 @@ def can_enter_cmg_reports(user: User) -> bool:
     return user.is_authenticated and user.role in STAFF_ROLES
 
 
+def can_see_data_quality(user: User) -> bool:
+    """Return True for programme staff, who check the data before it is reported."""
+    return is_admin(user)
+
+
 def can_import_cmg_reports(user: User) -> bool:
     """Return True for programme staff who import monthly reports from a file."""
     return is_admin(user)

@@ -51,6 +51,7 @@ EXPECTED = {
     "reports.attitude": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.trends": {"GET": (LOGIN, 403, 403, 200, 200)},
+    "reports.quality": {"GET": (LOGIN, 403, 403, 403, 200)},
     # Staff enter members' past months; the world's candidate is not yet a member.
     "cmg.members": {"GET": (LOGIN, 403, 200, 200, 200)},
     "cmg.import_reports": {

@@ -538,3 +538,62 @@ def test_trends_by_month_and_quarter_and_reporting_completeness(
         "/reports/trends?start=2009-01-01&end=2009-12-31&lang=en&step=quarter"
     ).get_data(as_text=True)
     assert "2009-Q1" in quarters
+
+
+# -- data quality ---------------------------------------------------------------------------
+def test_the_data_quality_page_lists_what_to_check(
+    client, users, as_user, places, member
+):
+    from curriculum.models import SurveyResponse
+
+    admin = users["admin"]
+    cmg_reports.save_report(member, date(2009, 3, 1), {"men_counselled": 3}, by=admin)
+    cmg_reports.save_report(
+        member, date(2009, 4, 1), {"sessions_held": 1, "men_counselled": 2}, by=admin
+    )
+    cmg_reports.save_report(
+        member, date(2009, 4, 1), {"sessions_held": 1, "men_counselled": 4}, by=admin
+    )
+    a = make_user("dara1", tracks=["police"], commune=places["pursat_a"])
+    b = make_user("dara2", tracks=["police"], commune=places["pursat_a"])
+    a.display_name, b.display_name = "សាន្ដ ដារ៉ា", "សាន្ត  ដារ៉ា"  # ដ/ត, two spaces
+    c = make_user("far", tracks=["police"], commune=places["prey_veng"])
+    c.display_name = "សាន្ត ដារ៉ា"
+    for user, phases in ((a, ("pre", "post")), (b, ("pre",))):
+        for phase in phases:
+            db.session.add(
+                SurveyResponse(
+                    user_id=user.id,
+                    instrument="knowledge-police",
+                    kind="knowledge",
+                    track="police",
+                    phase=phase,
+                    score=5,
+                    max_score=10,
+                    answers={},
+                    mode="online",
+                    content_version="v",
+                    locale="km",
+                )
+            )
+    db.session.commit()
+    as_user(admin)
+    html = client.get("/reports/quality?lang=en").get_data(as_text=True)
+    assert "men counselled, no session" in html and "2009-03" in html
+    assert "2009-04" not in html.split("People who may be entered twice")[0]
+    twins = html.split("People who may be entered twice")[1].split("Before-tests")[0]
+    assert "Same commune" in twins and "dara1" in twins and "dara2" in twins
+    assert "far" in twins  # the same name in another province: a warning
+    tests = html.split("Before-tests without an after-test")[1]
+    assert "knowledge-police" in tests
+    row = tests.split("knowledge-police")[1].split("</tr>")[0]
+    assert [cell.strip() for cell in row.split("<td>")[1:]][:3] == [
+        "2</td>",
+        "1</td>",
+        "1</td>",
+    ]
+    corrected = html.split("Corrections of monthly reports")[1]
+    assert "2009-04-01" in corrected and "2 → 4" in corrected
+    client.post("/logout")
+    as_user(users["committee"])
+    assert client.get("/reports/quality").status_code == 403

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -33,10 +34,12 @@ from curriculum.models import (
 )
 from curriculum.permissions import (
     can_manage_commune_groups,
+    can_see_data_quality,
     can_view_reports,
     province_visible,
 )
 from curriculum.services import cmg_reports, reports, spreadsheets
+from curriculum.services.reports import quality as quality_service
 from curriculum.services.reports import trends as trends_service
 from curriculum.views import report_tables
 from curriculum.views.decorators import require
@@ -91,6 +94,15 @@ def _cached(name: str, filters: reports.Filters, compute, *extra):
     return reports.cached(
         (name, filters, *extra), seconds, compute, session.get(CHANGED_AT)
     )
+
+
+# Why a month looks implausible (services/cmg_reports.implausible), for the list.
+WARNING_LABELS = {
+    "counselled_without_session": _l("men counselled, no session"),
+    "outcomes_without_men": _l("outcomes, no man counselled"),
+    "many_men": _l("very many men counselled"),
+    "many_reached": _l("very many people reached"),
+}
 
 
 # When the signed-in staff member last changed what reports count (a correction, a
@@ -236,6 +248,23 @@ def trends():
             filters,
             lambda: trends_service.completeness(filters, today),
         ),
+    )
+
+
+@bp.route("/quality")
+@require(can_see_data_quality)
+def quality():
+    """List what to check before reporting: odd months, twins, unmatched tests."""
+    form, filters = _filters()
+    return render_template(
+        "reports/quality.html",
+        form=form,
+        odd=quality_service.implausible_months(filters),
+        twins=quality_service.possible_duplicates(filters),
+        unmatched=quality_service.unmatched_tests(filters),
+        corrections=quality_service.corrections(filters),
+        warnings=WARNING_LABELS,
+        shown=quality_service.SHOWN,
     )
 
 
