@@ -52,6 +52,7 @@ EXPECTED = {
     "reports.cmg": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.trends": {"GET": (LOGIN, 403, 403, 200, 200)},
     "reports.quality": {"GET": (LOGIN, 403, 403, 403, 200)},
+    "reports.summary": {"GET": (LOGIN, 403, 403, 200, 200)},
     # Staff enter members' past months; the world's candidate is not yet a member.
     "cmg.members": {"GET": (LOGIN, 403, 200, 200, 200)},
     "cmg.import_reports": {

@@ -597,3 +597,37 @@ def test_the_data_quality_page_lists_what_to_check(
     client.post("/logout")
     as_user(users["committee"])
     assert client.get("/reports/quality").status_code == 403
+
+
+def test_the_printable_summary_has_the_period_the_area_and_the_figures(
+    client, users, as_user, places, member
+):
+    from curriculum.services import reports
+
+    admin = users["admin"]
+    old = reports.create_group("តំបន់ចាស់", "Old areas", admin)
+    reports.assign_communes(old, places["pursat_a"].code, admin)
+    cmg_reports.save_report(
+        member,
+        date(2009, 3, 1),
+        {
+            "sessions_held": 1,
+            "men_counselled": 4,
+            "outcome_stopped": 2,
+            "outcome_reduced": 2,
+            "reached_leaflets": 300,
+        },
+        by=admin,
+    )
+    as_user(admin)
+    province = places["pursat_a"].province_id
+    response = client.get(
+        f"/reports/summary?start=2009-01-01&end=2009-12-31&province={province}&lang=en"
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2009-01-01 – 2009-12-31" in html
+    assert places["pursat_a"].province.name("en") in html
+    assert "Old areas" in html and ">300<" in html and "50%" in html
+    km = client.get(f"/reports/summary?province={province}").get_data(as_text=True)
+    assert '<html lang="km">' in km and "<script" not in km

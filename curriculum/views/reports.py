@@ -268,6 +268,46 @@ def quality():
     )
 
 
+@bp.route("/summary")
+@require(can_view_reports)
+def summary():
+    """One printable page per period and area, to hand to a donor (browser print)."""
+    form, filters = _filters()
+    groups = _cached(
+        "cmg-group", filters, lambda: reports.cmg_activity(filters, "group")
+    )
+    return render_template(
+        "reports/summary.html",
+        form=form,
+        filters=filters,
+        place=_place_name(filters),
+        reach=_cached("reach", filters, lambda: reports.reach(filters)),
+        workshops=_cached(
+            "workshops", filters, lambda: reports.workshop_figures(filters)
+        ),
+        knowledge=_cached(
+            "knowledge-track", filters, lambda: reports.pre_post(filters, "knowledge")
+        ),
+        attitude=_cached(
+            "attitude-track", filters, lambda: reports.pre_post(filters, "attitude")
+        ),
+        groups=groups,
+        total=reports.activity_total(groups),
+        today=local_today(),
+    )
+
+
+def _place_name(filters: reports.Filters) -> str:
+    locale = current_locale()
+    if filters.commune_id is not None:
+        commune = db.session.get(Commune, filters.commune_id)
+        return commune.name(locale) if commune else ""
+    if filters.province_id is not None:
+        province = db.session.get(Province, filters.province_id)
+        return province.name(locale) if province else ""
+    return _("All provinces")
+
+
 @bp.route("/export/<name>.<fmt>")
 @require(can_view_reports)
 def export(name: str, fmt: str):
