@@ -631,3 +631,32 @@ def test_the_printable_summary_has_the_period_the_area_and_the_figures(
     assert "Old areas" in html and ">300<" in html and "50%" in html
     km = client.get(f"/reports/summary?province={province}").get_data(as_text=True)
     assert '<html lang="km">' in km and "<script" not in km
+
+
+def test_every_export_row_says_its_period_and_filters(client, users, as_user, places):
+    import csv
+    import io
+
+    as_user(users["admin"])
+    province = places["pursat_a"].province
+    response = client.get(
+        f"/reports/export/knowledge.csv?start=2009-01-01&end=2009-12-31"
+        f"&province={province.id}&lang=en"
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:2] == ["Track", "Province"]  # the grouping in its own columns
+    assert header[-5:] == [
+        "Period from",
+        "Period to",
+        "Province filter",
+        "Commune filter",
+        "Track filter",
+    ]
+    assert f"province-{province.code}" in response.headers["Content-Disposition"]
+    reach = client.get(
+        f"/reports/export/reach.csv?start=2009-01-01&province={province.id}"
+    )
+    body = list(csv.reader(io.StringIO(reach.get_data().decode("utf-8-sig"))))
+    assert all(row[-5] == "2009-01-01" for row in body[1:])
+    assert all(row[-3].startswith(province.code) for row in body[1:])

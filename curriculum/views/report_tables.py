@@ -81,14 +81,17 @@ def _funnel(filters: reports.Filters, _name: str) -> Table:
 
 
 def _pre_post(filters: reports.Filters, name: str) -> Table:
+    """Before/after by track, then by province: the grouping in its own columns."""
     locale = current_locale()
     rows = []
     for by in ("track", "province"):
         for c in reports.pre_post(filters, name, by):
-            label = track_title(c.label) if by == "track" else c.label.name(locale)
+            track = track_title(c.label) if by == "track" else ""
+            province = c.label.name(locale) if by == "province" else ""
             rows.append(
                 [
-                    label,
+                    track,
+                    province,
                     c.matched,
                     round(c.pre, 1),
                     round(c.post, 1),
@@ -97,7 +100,8 @@ def _pre_post(filters: reports.Filters, name: str) -> Table:
                 ]
             )
     header = [
-        _("Group"),
+        _("Track"),
+        _("Province"),
         _("Matched"),
         _("Before (%)"),
         _("After (%)"),

@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.forms.reports import COUNT_LABELS, FilterForm
-from curriculum.i18n import current_locale, local_today
+from curriculum.i18n import current_locale, local_today, track_title
 from curriculum.khmer import parse_int
 from curriculum.models import (
     COUNT_FIELDS,
@@ -316,6 +316,17 @@ def export(name: str, fmt: str):
         abort(404)
     _form, filters = _filters()
     header, rows = report_tables.build(name, filters)
+    # Every row says which period and filters it was counted for, so that a file
+    # passed on alone still says what it is.
+    header = header + [
+        _("Period from"),
+        _("Period to"),
+        _("Province filter"),
+        _("Commune filter"),
+        _("Track filter"),
+    ]
+    described = _filters_described(filters)
+    rows = [list(row) + described for row in rows]
     reports.record_export(current_user, name, fmt)
     if fmt == "csv":
         data, mimetype = spreadsheets.write_csv(header, rows), "text/csv; charset=utf-8"
@@ -328,6 +339,23 @@ def export(name: str, fmt: str):
         f'attachment; filename="{export_name(name, filters)}.{fmt}"'
     )
     return response
+
+
+def _filters_described(filters: reports.Filters) -> list[str]:
+    locale = current_locale()
+    province = (
+        db.session.get(Province, filters.province_id) if filters.province_id else None
+    )
+    commune = (
+        db.session.get(Commune, filters.commune_id) if filters.commune_id else None
+    )
+    return [
+        filters.start.isoformat() if filters.start else "",
+        (filters.end or local_today()).isoformat(),
+        f"{province.code} {province.name(locale)}" if province else "",
+        f"{commune.code} {commune.name(locale)}" if commune else "",
+        track_title(filters.track) if filters.track else "",
+    ]
 
 
 def export_name(name: str, filters: reports.Filters) -> str:
