@@ -660,3 +660,42 @@ def test_every_export_row_says_its_period_and_filters(client, users, as_user, pl
     body = list(csv.reader(io.StringIO(reach.get_data().decode("utf-8-sig"))))
     assert all(row[-5] == "2009-01-01" for row in body[1:])
     assert all(row[-3].startswith(province.code) for row in body[1:])
+
+
+def test_knowledge_change_is_split_by_gender(client, users, as_user, places):
+    from curriculum.models import SurveyResponse
+    from curriculum.services import reports
+
+    def answered(user, phase, score):
+        db.session.add(
+            SurveyResponse(
+                user_id=user.id,
+                instrument="knowledge-police",
+                kind="knowledge",
+                track="police",
+                phase=phase,
+                score=score,
+                max_score=10,
+                answers={},
+                mode="online",
+                content_version="v",
+                locale="km",
+            )
+        )
+
+    woman = make_user("w", tracks=["police"], commune=places["pursat_a"])
+    man = make_user("m", tracks=["police"], commune=places["pursat_a"])
+    woman.gender, man.gender = "female", "male"
+    answered(woman, "pre", 4)
+    answered(woman, "post", 9)
+    answered(man, "pre", 5)
+    answered(man, "post", 6)
+    db.session.commit()
+    rows = {
+        c.label: c for c in reports.pre_post(reports.Filters(), "knowledge", "gender")
+    }
+    assert rows["female"].change == pytest.approx(50.0)
+    assert rows["male"].change == pytest.approx(10.0)
+    as_user(users["admin"])
+    html = client.get("/reports/learning?lang=en").get_data(as_text=True)
+    assert "Female" in html and "+50.0" in html

@@ -12,6 +12,7 @@ from curriculum.forms.reports import COUNT_LABELS
 from curriculum.i18n import current_locale, track_title
 from curriculum.models import COUNT_FIELDS, TRACKS, CommuneGroup
 from curriculum.services import reports
+from curriculum.views.workshop_messages import gender_labels
 
 GENDER_ORDER = ("female", "male", "other", "unspecified")
 
@@ -84,14 +85,17 @@ def _pre_post(filters: reports.Filters, name: str) -> Table:
     """Before/after by track, then by province: the grouping in its own columns."""
     locale = current_locale()
     rows = []
-    for by in ("track", "province"):
+    genders = gender_labels()
+    for by in ("track", "province", "gender"):
         for c in reports.pre_post(filters, name, by):
             track = track_title(c.label) if by == "track" else ""
             province = c.label.name(locale) if by == "province" else ""
+            gender = genders.get(c.label, c.label) if by == "gender" else ""
             rows.append(
                 [
                     track,
                     province,
+                    gender,
                     c.matched,
                     round(c.pre, 1),
                     round(c.post, 1),
@@ -102,6 +106,7 @@ def _pre_post(filters: reports.Filters, name: str) -> Table:
     header = [
         _("Track"),
         _("Province"),
+        _("Gender"),
         _("Matched"),
         _("Before (%)"),
         _("After (%)"),

@@ -43,6 +43,7 @@ from curriculum.services.reports import quality as quality_service
 from curriculum.services.reports import trends as trends_service
 from curriculum.views import report_tables
 from curriculum.views.decorators import require
+from curriculum.views.workshop_messages import gender_labels
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -160,6 +161,12 @@ def learning():
             filters,
             lambda: reports.pre_post(filters, "knowledge", "province"),
         ),
+        by_gender=_cached(
+            "knowledge-gender",
+            filters,
+            lambda: reports.pre_post(filters, "knowledge", "gender"),
+        ),
+        genders=gender_labels(),
         summaries=_cached("quizzes", filters, lambda: reports.quiz_summaries(filters)),
         quizzes=quizzes,
         chosen=chosen,
@@ -186,6 +193,12 @@ def attitude():
             filters,
             lambda: reports.pre_post(filters, "attitude", "province"),
         ),
+        by_gender=_cached(
+            "attitude-gender",
+            filters,
+            lambda: reports.pre_post(filters, "attitude", "gender"),
+        ),
+        genders=gender_labels(),
     )
 
 

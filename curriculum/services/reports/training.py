@@ -253,12 +253,15 @@ class Change:
 
 
 def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
-    """Return matched pre/post change for knowledge or attitude, by track or province."""
+    """Return matched pre/post change for knowledge or attitude.
+
+    `by` is "track", "province" or "gender" (the trainee's, as recorded).
+    """
     pre = aliased(SurveyResponse)
     post = aliased(SurveyResponse)
     pre_pct = pre.score * 100.0 / func.nullif(pre.max_score, 0)
     post_pct = post.score * 100.0 / func.nullif(post.max_score, 0)
-    group = pre.track if by == "track" else User.province_id
+    group = {"track": pre.track, "gender": User.gender}.get(by, User.province_id)
     query = (
         select(
             group,
@@ -295,7 +298,7 @@ def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
     for key, matched, mean_pre, mean_post, improved in rows:
         if key is None:
             continue
-        label = key if by == "track" else names[key]
+        label = names[key] if by == "province" else key
         out.append(
             Change(
                 label,
@@ -305,4 +308,4 @@ def pre_post(filters: Filters, kind: str, by: str = "track") -> list[Change]:
                 int(improved or 0),
             )
         )
-    return sorted(out, key=lambda c: str(c.label if by == "track" else c.label.code))
+    return sorted(out, key=lambda c: str(c.label.code if by == "province" else c.label))
