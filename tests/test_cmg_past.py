@@ -699,3 +699,26 @@ def test_knowledge_change_is_split_by_gender(client, users, as_user, places):
     as_user(users["admin"])
     html = client.get("/reports/learning?lang=en").get_data(as_text=True)
     assert "Female" in html and "+50.0" in html
+
+
+def test_the_funnel_counts_enrolment_in_the_period_like_the_reach(app, places):
+    from datetime import UTC, datetime
+
+    from curriculum.content import catalog
+    from curriculum.services import reports
+
+    early = make_user("early", tracks=["police"], commune=places["pursat_a"])
+    early.created_at = datetime(2008, 5, 1, tzinfo=UTC)
+    make_user("late", tracks=["police"], commune=places["pursat_a"])
+    db.session.commit()
+    period = reports.Filters(start=local_today().replace(day=1))
+    steps = {s.key: s.count for s in reports.funnel(period, catalog())["police"]}
+    assert (
+        steps["enrolled"]
+        == reports.reach(period).by_track_gender["police"]["unspecified"]
+        == 1
+    )
+    everything = reports.Filters()
+    assert {s.key: s.count for s in reports.funnel(everything, catalog())["police"]}[
+        "enrolled"
+    ] == 2

@@ -119,12 +119,18 @@ class FunnelStep:
 
 
 def funnel(filters: Filters, catalog: Catalog) -> dict[str, list[FunnelStep]]:
-    """Return, per track: enrolled, started, passed each required module, certified."""
+    """Return, per track: enrolled, started, passed each required module, certified.
+
+    Each step counts what happened in the period: joined, read or answered, passed,
+    certified (a person enrolled earlier who starts now counts as started only).
+    """
+    # The period means one thing on every figure: it happened in the period. A trainee
+    # is enrolled in the period he joined, as the reach counts him.
     enrolled = dict(
         db.session.execute(
-            trainee_rows(filters, UserTrack.track, func.count()).group_by(
-                UserTrack.track
-            )
+            trainee_rows(filters, UserTrack.track, func.count())
+            .where(*in_period(User.created_at, filters))
+            .group_by(UserTrack.track)
         ).all()
     )
     activity = or_(
