@@ -4,10 +4,11 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, String, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curriculum.extensions import db
+from curriculum.khmer import name_key
 from curriculum.models.base import UTCDateTime, utcnow
 from curriculum.models.geography import Commune, Province
 
@@ -25,10 +26,25 @@ class User(UserMixin, db.Model):
     """A person who signs in, identified by username (no email needed)."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # The committee's queue finds a scope's candidates through the users of its
+        # communes (commune_id, role) and, for accounts without one, through their
+        # province: one index serves both and holds the name it sorts by.
+        Index(
+            "ix_users_commune_role_province",
+            "commune_id",
+            "role",
+            "province_id",
+            "display_name",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    # curriculum.khmer.name_key(display_name), kept by the events below, so that the
+    # same name typed another way is found in every province with one indexed query.
+    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
     latin_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     gender: Mapped[str] = mapped_column(String(16), default="unspecified")
@@ -102,3 +118,10 @@ class UserTrack(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserTrack {self.user_id} {self.track}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_name_key(_mapper, _connection, user: User) -> None:
+    """Keep a person's name key in step with the name as typed."""
+    user.name_key = name_key(user.display_name or "")[:200] or None

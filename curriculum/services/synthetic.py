@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 from curriculum.content.model import Catalog
 from curriculum.extensions import db
+from curriculum.khmer import name_key
 from curriculum.models import (
     Attendance,
     Certificate,
@@ -154,6 +155,7 @@ def _people(rng, scale: int, communes, now: datetime, prefix: str, password_hash
             {
                 "username": f"syn-{prefix}-{i:06d}",
                 "display_name": f"សិក្ខាកាម {i}",
+                "name_key": name_key(f"សិក្ខាកាម {i}"),
                 "latin_name": f"Trainee {i}",
                 "gender": "female" if female else "male",
                 "role": "trainee",

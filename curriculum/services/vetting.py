@@ -48,7 +48,6 @@ from curriculum.models import (
     VettingCase,
 )
 from curriculum.models.base import utcnow
-from curriculum.models.list_indexes import QUEUE_INDEX  # noqa: F401 - in the metadata
 from curriculum.permissions import scope_filter, scope_of
 from curriculum.services import audit
 

@@ -98,6 +98,14 @@ PROBLEM_MESSAGES = {
     "same_phone": _l(
         "Someone with the same phone number has an account: %(name)s (%(username)s)."
     ),
+    "same_name_elsewhere": _l(
+        "Someone with the same name has an account in another province: %(name)s "
+        "(%(username)s). Check that it is not the same person."
+    ),
+    "same_name_staff": _l(
+        "A staff account has the same name: %(name)s (%(username)s). Check that it "
+        "is not the same person."
+    ),
     "same_name_and_phone": _l(
         "Someone with the same name and phone number has an account: %(name)s "
         "(%(username)s)."

@@ -120,6 +120,9 @@ class Match:
     by_name: bool
     by_phone: bool
     on_roster: bool = False
+    # Found outside the workshop's province, or a staff account: a warning, not a block.
+    elsewhere: bool = False
+    staff: bool = False
 
 
 def name_keys(*names: str | None) -> set[str]:
@@ -139,6 +142,26 @@ class PeopleIndex:
             if row.phone and phone_key(row.phone):
                 self.by_phone[phone_key(row.phone)].add(row.id)
 
+    def far(self, keys: Iterable[str], province_id: int | None) -> dict[str, list]:
+        """Return, by name key, people with that name outside the province or staff.
+
+        One indexed query on users.name_key over the whole country: (id, is staff).
+        """
+        wanted = sorted(set(keys) - {""})
+        found: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+        if not wanted:
+            return found
+        rows = db.session.execute(
+            select(User.id, User.name_key, User.role, User.province_id).where(
+                User.name_key.in_(wanted), User.active.is_(True)
+            )
+        )
+        for user_id, key, role, province in rows:
+            staff = role != "trainee"
+            if staff or (province is not None and province != province_id):
+                found[key].append((user_id, staff))
+        return found
+
     def matches(self, names: set[str], phone: str) -> dict[int, tuple[bool, bool]]:
         """Return {user id: (same name, same phone)}."""
         found: dict[int, tuple[bool, bool]] = {}
@@ -155,8 +178,17 @@ def likely_duplicates(
 ) -> list[Match]:
     """Return existing trainees with the same name (as Khmer is typed) or phone."""
     phone = phone_key(phone or "")
-    index = PeopleIndex(province_of(workshop), [phone])
+    province = province_of(workshop)
+    index = PeopleIndex(province, [phone])
     found = index.matches(name_keys(display_name, latin_name), phone)
+    far = {
+        user_id: staff
+        for hits in index.far([name_key(display_name)], province).values()
+        for user_id, staff in hits
+        if user_id not in found
+    }
+    for user_id in far:
+        found[user_id] = (True, False)
     if not found:
         return []
     enrolled = set(
@@ -169,6 +201,12 @@ def likely_duplicates(
     )
     people = users_by_ids(sorted(found))
     return [
-        Match(person, *found[person.id], on_roster=person.id in enrolled)
+        Match(
+            person,
+            *found[person.id],
+            on_roster=person.id in enrolled,
+            elsewhere=person.id in far and not far[person.id],
+            staff=far.get(person.id, False),
+        )
         for person in people
     ]

@@ -259,7 +259,11 @@ class _FileChecks:
         usernames = [row["username"] for _, row in numbered if row["username"]]
         self.taken = _taken_usernames(usernames)
         phones = [row["phone"] for _, row in numbered if row["phone"]]
-        self.index = PeopleIndex(province_of(workshop), phones)
+        self.province = province_of(workshop)
+        self.index = PeopleIndex(self.province, phones)
+        self.far = self.index.far(
+            (name_key(row["name"] or "") for _, row in numbered), self.province
+        )
         self.seen_username: dict[str, int] = {}
         self.seen_person: dict[tuple[frozenset, str], int] = {}
         self.seen_name: dict[str, int] = {}
@@ -284,10 +288,13 @@ class _FileChecks:
             return
         self.seen_person[person] = number
         self._check_same_in_file(number, names, phone)
-        for user_id, (by_name, by_phone) in self.index.matches(
-            set(names), phone
-        ).items():
+        local = self.index.matches(set(names), phone)
+        for user_id, (by_name, by_phone) in local.items():
             self.matched.setdefault(user_id, []).append((number, by_name, by_phone))
+        for user_id, staff in self.far.get(name_key(row["name"] or ""), ()):
+            if user_id not in local:
+                kind = "staff" if staff else "elsewhere"
+                self.matched.setdefault(user_id, []).append((number, True, kind))
 
     def _check_username(self, number: int, username: str) -> None:
         if username in self.taken:
@@ -332,11 +339,14 @@ class _FileChecks:
                 continue
             params = {"name": person.display_name, "username": person.username}
             for number, by_name, by_phone in hits:
-                code = (
-                    "same_name_and_phone"
-                    if by_name and by_phone
-                    else ("same_name" if by_name else "same_phone")
-                )
+                if by_phone in ("staff", "elsewhere"):  # the same name, far away
+                    code = f"same_name_{by_phone}"
+                else:
+                    code = (
+                        "same_name_and_phone"
+                        if by_name and by_phone
+                        else ("same_name" if by_name else "same_phone")
+                    )
                 self.warnings.append(Problem(number, None, code, params))
 
 
