@@ -99,8 +99,10 @@ class Config:
 
     # The app compresses its own responses, so that the embedded server meets the
     # page-weight budget without a proxy. Brotli first; gzip for older browsers.
+    # Brotli 4, not 5: half the time on every page (a lesson: 0.12 ms instead of 0.24)
+    # for about 12% more bytes (5.5 KB instead of 4.9), well inside the 14 KB budget.
     COMPRESS_ALGORITHM = ["br", "gzip"]
-    COMPRESS_BR_LEVEL = 5
+    COMPRESS_BR_LEVEL = 4
     COMPRESS_LEVEL = 6
     COMPRESS_MIN_SIZE = 500
     COMPRESS_MIMETYPES = [

@@ -3,10 +3,11 @@
 import hashlib
 import random
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from curriculum.content.model import Catalog, Choice, Question, Quiz
@@ -14,6 +15,30 @@ from curriculum.extensions import db
 from curriculum.models import ModuleCompletion, QuizAttempt, QuizDraft, User
 from curriculum.models.base import utcnow
 from curriculum.services import certificates, grading
+
+# The statements of the quiz page and its submission, built once: SQLAlchemy then
+# reuses their cache keys and compiled SQL (preparing a statement anew costs more than
+# running it on SQLite).
+_USED = select(
+    func.count(QuizAttempt.id),
+    func.max(QuizAttempt.submitted_at),
+    func.max(QuizAttempt.passed.cast(db.Integer)),
+).where(
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.quiz_key == bindparam("quiz_key"),
+)
+_BY_TOKEN = select(QuizAttempt).where(
+    QuizAttempt.idempotency_key == bindparam("token"),
+    QuizAttempt.user_id == bindparam("user_id"),
+)
+_COMPLETION_ID = select(ModuleCompletion.id).where(
+    ModuleCompletion.user_id == bindparam("user_id"),
+    ModuleCompletion.module_key == bindparam("module_key"),
+)
+_DRAFT = select(QuizDraft).where(
+    QuizDraft.user_id == bindparam("user_id"),
+    QuizDraft.quiz_key == bindparam("quiz_key"),
+)
 
 
 def new_attempt_token() -> str:
@@ -48,11 +73,7 @@ def eligibility(user: User, quiz: Quiz, now: datetime | None = None) -> Eligibil
     """Apply the quiz file's attempt policy to the user's past attempts."""
     now = now or utcnow()
     used, last_at, last_passed = db.session.execute(
-        select(
-            func.count(QuizAttempt.id),
-            func.max(QuizAttempt.submitted_at),
-            func.max(QuizAttempt.passed.cast(db.Integer)),
-        ).where(QuizAttempt.user_id == user.id, QuizAttempt.quiz_key == quiz.key)
+        _USED, {"user_id": user.id, "quiz_key": quiz.key}
     ).one()
     if quiz.max_attempts and used >= quiz.max_attempts:
         return Eligibility(False, used, "max_attempts")
@@ -128,26 +149,44 @@ def submit_attempt(
         locale=locale,
     )
     db.session.add(attempt)
-    try:
-        db.session.flush()
-        if result.passed and quiz.module_key:
-            _complete_module(user, quiz.module_key, attempt)
-        db.session.execute(
-            delete(QuizDraft).where(
-                QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key
+    with _kept_after_commit():
+        try:
+            db.session.flush()
+            if result.passed and quiz.module_key:
+                _complete_module(user, quiz.module_key, attempt)
+            db.session.execute(
+                delete(QuizDraft).where(
+                    QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key
+                )
             )
-        )
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent submission of the same form won the race: return its attempt.
-        db.session.rollback()
-        existing = _by_token(user, token)
-        if existing is None:
-            raise
-        return existing, False
-    if result.passed and catalog is not None:
-        certificates.issue_due(user, catalog)
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent submission of the same form won the race: its attempt.
+            db.session.rollback()
+            existing = _by_token(user, token)
+            if existing is None:
+                raise
+            return existing, False
+        if result.passed and catalog is not None:
+            certificates.issue_due(user, catalog)
     return attempt, True
+
+
+@contextmanager
+def _kept_after_commit():
+    """Keep the objects loaded across the commits of a submission.
+
+    By default a commit forgets every loaded object, so the trainee's row, his tracks
+    and the new attempt were read again right after it (three more queries on every
+    submit), although this request had just loaded or written them.
+    """
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def regrade(
@@ -212,19 +251,12 @@ def _follow_completion(attempt: QuizAttempt, module_key: str) -> None:
 
 
 def _by_token(user: User, token: str) -> QuizAttempt | None:
-    return db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.idempotency_key == token, QuizAttempt.user_id == user.id
-        )
-    )
+    return db.session.scalar(_BY_TOKEN, {"token": token, "user_id": user.id})
 
 
 def _complete_module(user: User, module_key: str, attempt: QuizAttempt) -> None:
     done = db.session.scalar(
-        select(ModuleCompletion.id).where(
-            ModuleCompletion.user_id == user.id,
-            ModuleCompletion.module_key == module_key,
-        )
+        _COMPLETION_ID, {"user_id": user.id, "module_key": module_key}
     )
     if done is None:
         with db.session.begin_nested():
@@ -246,11 +278,7 @@ def attempt_for(user: User, attempt_id: int) -> QuizAttempt | None:
 
 def draft_for(user: User, quiz: Quiz) -> QuizDraft | None:
     """Return the user's saved, unsubmitted answers to a quiz, or None."""
-    return db.session.scalar(
-        select(QuizDraft).where(
-            QuizDraft.user_id == user.id, QuizDraft.quiz_key == quiz.key
-        )
-    )
+    return db.session.scalar(_DRAFT, {"user_id": user.id, "quiz_key": quiz.key})
 
 
 def save_draft(user: User, quiz: Quiz, raw_answers: dict, token: str) -> QuizDraft:
