@@ -26,6 +26,7 @@ from curriculum.bench.server import (
     start_gunicorn,
     synthetic_count,
 )
+from curriculum.bench.targets import LESSON_AND_QUIZ, check, print_checks
 from curriculum.config import ROOT
 
 
@@ -83,6 +84,7 @@ def main() -> None:
         "instances": len(bases),
         "pages": [asdict(r) for r in results],
         "offline": offline,
+        "lesson_and_quiz_targets": check(results, LESSON_AND_QUIZ),
     }
     (instance / "bench.json").write_text(json.dumps(report, indent=2))
     if results:
@@ -96,6 +98,10 @@ def main() -> None:
             f"{r.errors:>5}{r.sql_statements:>5}{r.bytes_uncompressed:>8}"
             f"{r.bytes_compressed:>7}  {r.tool}"
         )
+    print_checks(
+        report["lesson_and_quiz_targets"],
+        "Targets of issue 18 (lesson, trainee home, quiz page, quiz submit):",
+    )
     print_table(offline)
     print(
         f"\n{database}, {os.cpu_count()} cores, {args.workers} workers; "
