@@ -11,7 +11,7 @@ from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.i18n import local_today
 from curriculum.models import Attendance, Workshop, WorkshopSession
-from curriculum.services import quizzes, vetting
+from curriculum.services import quizzes, vetting, vetting_queue
 from tests.factories import make_user
 
 NOTE = "Seen by the village chief and the commune council on 3 May."
@@ -68,7 +68,7 @@ def set_case(person, users, state, due=None):
 @pytest.fixture()
 def crowd(app, places, users):
     """Candidates of every queue in Pursat, some without a commune; a few elsewhere."""
-    vetting._KEPT.clear()
+    vetting_queue._KEPT.clear()
     near = [users["candidate"]]
     for i in range(8):
         near.append(make_user(f"a{i:02d}", tracks=["cmg"], commune=places["pursat_a"]))
@@ -165,10 +165,10 @@ def test_queue_counts_match_the_queues(app, users, crowd):
 
 
 def test_counting_stops_at_the_cap(app, users, crowd, monkeypatch):
-    monkeypatch.setattr(vetting, "COUNT_CAP", 5)
-    vetting._KEPT.clear()
+    monkeypatch.setattr(vetting_queue, "COUNT_CAP", 5)
+    vetting_queue._KEPT.clear()
     page = vetting.queue_page(users["committee"], catalog())
-    vetting._KEPT.clear()
+    vetting_queue._KEPT.clear()
     assert page.capped and page.total == 5
     assert len(page.rows) == len(crowd["near"])  # the list itself is not cut
 
@@ -225,7 +225,7 @@ def test_the_page_without_javascript_links_to_every_page(
 ):
     from tests.factories import login
 
-    monkeypatch.setattr(vetting, "PAGE_SIZE", 5)
+    monkeypatch.setattr(vetting_queue, "PAGE_SIZE", 5)
     login(client, users["committee"].username)
     order, _queues = expected_order(users["committee"])
     path, seen, pages = "/committee/?lang=en", [], []
@@ -268,7 +268,7 @@ def test_a_hostile_page_token_or_filter_gives_the_first_page(
 ):
     from tests.factories import login
 
-    monkeypatch.setattr(vetting, "PAGE_SIZE", 5)
+    monkeypatch.setattr(vetting_queue, "PAGE_SIZE", 5)
     login(client, users["committee"].username)
     first = _links(client.get("/committee/").get_data(as_text=True))
     response = client.get(f"/committee/?{query}")
@@ -294,7 +294,7 @@ def test_the_page_html_stays_small_with_many_candidates(
 
     for i in range(12):
         make_user(f"m{i:02d}", tracks=["cmg"], commune=places["pursat_a"])
-    monkeypatch.setattr(vetting, "PAGE_SIZE", 5)
+    monkeypatch.setattr(vetting_queue, "PAGE_SIZE", 5)
     login(client, users["committee"].username)
     text = client.get("/committee/").get_data(as_text=True)
     assert len(_links(text)) == 5 and _next(text, "next")

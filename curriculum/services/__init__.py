@@ -15,7 +15,8 @@ Where to find a rule:
 - certificates.py   issued when a track's required modules are passed; verified; revoked
 - workshops/        everything a facilitator does before, during and after a workshop
                     (its __init__ maps the rooms: schedule, roster, attendance, paper, ...)
-- vetting.py        CMG vetting cases: criteria, checks, decisions, concerns, exports
+- vetting.py        CMG vetting cases: criteria, checks, decisions, concerns, exports;
+                    vetting_queue.py: the committee's queue one page at a time
 - cmg_reports.py    CMG members' monthly activity reports (counts only)
 - reports/          M&E figures by place, track and period (filters, training, quizzes, cmg)
 - spreadsheets.py   reading rosters (CSV, XLSX) and writing exports safe to open
