@@ -84,6 +84,7 @@ def main() -> None:
         "instances": len(bases),
         "pages": [asdict(r) for r in results],
         "offline": offline,
+        "committee_queue_targets": check(results, COMMITTEE_QUEUE),
         "lesson_and_quiz_targets": check(results, LESSON_AND_QUIZ),
     }
     (instance / "bench.json").write_text(json.dumps(report, indent=2))
@@ -99,6 +100,10 @@ def main() -> None:
             f"{r.bytes_compressed:>7}  {r.tool}"
         )
     print_checks(
+        report["committee_queue_targets"],
+        "Targets of issue 18 (committee queue, HTML uncompressed):",
+    )
+    print_checks(
         report["lesson_and_quiz_targets"],
         "Targets of issue 18 (lesson, trainee home, quiz page, quiz submit):",
     )
@@ -107,6 +112,16 @@ def main() -> None:
         f"\n{database}, {os.cpu_count()} cores, {args.workers} workers; "
         f"written to {instance / 'bench.json'}"
     )
+
+
+# Issue 18: the committee queue stays fast and light however many candidates there are.
+COMMITTEE_QUEUE = {
+    "committee queue": (
+        ("requests/s", "requests_per_second", ">=", 200),
+        ("p95 ms", "p95_ms", "<", 100),
+        ("HTML bytes", "bytes_uncompressed", "<", 30_000),
+    ),
+}
 
 
 def run_pages(env: dict, bases: list[str], args) -> list[Result]:
