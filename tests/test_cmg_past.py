@@ -352,10 +352,12 @@ def test_only_admins_import_and_the_template_has_the_columns(
     client.post("/logout")
     as_user(users["admin"])
     template = client.get("/cmg/import/template.csv").get_data().decode("utf-8-sig")
+    from curriculum.models import COUNT_FIELDS
+
     assert template.splitlines()[0].replace('"', "").split(",") == [
         "username",
         "month",
-        *COUNTS,
+        *COUNT_FIELDS,
     ]
 
 
@@ -722,3 +724,25 @@ def test_the_funnel_counts_enrolment_in_the_period_like_the_reach(app, places):
     assert {s.key: s.count for s in reports.funnel(everything, catalog())["police"]}[
         "enrolled"
     ] == 2
+
+
+def test_people_reached_are_split_by_sex_and_the_split_checked(
+    client, users, as_user, member
+):
+    from curriculum.services import reports
+
+    as_user(users["facilitator"])
+    split = COUNTS | {"women_reached": "100", "men_reached": "60"}
+    assert (
+        client.post(url(member), data={"month": "2009-03"} | split).status_code == 302
+    )
+    row = reports.cmg_activity(reports.Filters(), "commune")[0]
+    assert row.counts["women_reached"] == 100 and row.counts["men_reached"] == 60
+    assert row.reached == 169  # the split is never added to the reach
+    too_many = COUNTS | {"women_reached": "150", "men_reached": "60"}
+    response = client.post(
+        url(member) + "?lang=en", data={"month": "2009-04"} | too_many
+    )
+    assert response.status_code == 400
+    assert "women and men reached add up to more" in response.get_data(as_text=True)
+    assert saved(member, date(2009, 4, 1)) is None

@@ -24,6 +24,8 @@ COUNT_LABELS = {
     "reached_campaigns": _l("People reached by information campaigns"),
     "reached_leaflets": _l("People reached by leaflets"),
     "reached_house_visits": _l("People reached by house visits"),
+    "women_reached": _l("Of the people reached: women"),
+    "men_reached": _l("Of the people reached: men"),
 }
 
 
@@ -41,12 +43,21 @@ class FilterForm(Form):
     submit = SubmitField(_l("Show"))
 
 
+# Added later to the form: a report sent without them (an old page) counts them as 0.
+OPTIONAL_COUNTS = ("women_reached", "men_reached")
+
+
 def _count_field(key: str) -> IntegerField:
+    presence = (
+        Optional()
+        if key in OPTIONAL_COUNTS
+        else InputRequired(message=_l("Write a number (0 if none)."))
+    )
     return IntegerField(
         COUNT_LABELS[key],
         default=0,
         validators=[
-            InputRequired(message=_l("Write a number (0 if none).")),
+            presence,
             NumberRange(
                 min=0, max=10000, message=_l("Write a number from 0 to 10,000.")
             ),

@@ -18,6 +18,10 @@ COUNT_FIELDS = (
     "reached_campaigns",
     "reached_leaflets",
     "reached_house_visits",
+    # Of the people reached (in all three ways), how many were women and how many men;
+    # the rest are not known. A split of the reach, never added to it.
+    "women_reached",
+    "men_reached",
 )
 
 
@@ -46,6 +50,8 @@ class CmgMonthlyReport(db.Model):
     reached_campaigns: Mapped[int] = mapped_column(Integer, default=0)
     reached_leaflets: Mapped[int] = mapped_column(Integer, default=0)
     reached_house_visits: Mapped[int] = mapped_column(Integer, default=0)
+    women_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    men_reached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Staff who entered it on the member's behalf (a past month, a paper form); None
     # when the member sent it himself.

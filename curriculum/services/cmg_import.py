@@ -107,6 +107,10 @@ def _row_problem(member, month, counts, today, username):
     outcomes = sum(counts[key] for key in cmg_reports.OUTCOMES)
     if outcomes > counts["men_counselled"]:
         return "outcomes_exceed", {}
+    if counts["women_reached"] + counts["men_reached"] > cmg_reports.reached_total(
+        counts
+    ):
+        return "sexes_exceed", {}
     return None
 
 

@@ -30,6 +30,14 @@ MOST_MEN_IN_A_MONTH = 40
 MOST_REACHED_IN_A_MONTH = 2000
 
 
+REACHED_WAYS = ("reached_campaigns", "reached_leaflets", "reached_house_visits")
+
+
+def reached_total(values: dict[str, int]) -> int:
+    """Return the people reached in every way (campaigns, leaflets, house visits)."""
+    return sum(int(values.get(k) or 0) for k in REACHED_WAYS)
+
+
 def implausible(counts: dict[str, int]) -> list[str]:
     """Return why a month's counts look wrong (they may still be right: ask to confirm).
 
@@ -43,8 +51,7 @@ def implausible(counts: dict[str, int]) -> list[str]:
         reasons.append("outcomes_without_men")
     if values["men_counselled"] > MOST_MEN_IN_A_MONTH:
         reasons.append("many_men")
-    reached = sum(values[k] for k in COUNT_FIELDS if k.startswith("reached_"))
-    if reached > MOST_REACHED_IN_A_MONTH:
+    if reached_total(values) > MOST_REACHED_IN_A_MONTH:
         reasons.append("many_reached")
     return reasons
 
@@ -121,6 +128,18 @@ def staff_may_enter(month: date, today: date | None = None) -> bool:
     return EARLIEST_MONTH <= month <= first_of_month(today)
 
 
+def checked_counts(counts: dict) -> dict[str, int]:
+    """Return a month's counts as numbers, or raise ReportError when they do not add up."""
+    values = {key: int(counts.get(key) or 0) for key in COUNT_FIELDS}
+    if any(v < 0 for v in values.values()):
+        raise ReportError("negative")
+    if sum(values[k] for k in OUTCOMES) > values["men_counselled"]:
+        raise ReportError("outcomes_exceed")
+    if values["women_reached"] + values["men_reached"] > reached_total(values):
+        raise ReportError("sexes_exceed")
+    return values
+
+
 def save_report(
     member: User,
     month: date,
@@ -140,11 +159,7 @@ def save_report(
         raise ReportError("month_closed")
     if by is not None and not staff_may_enter(month, today):
         raise ReportError("month_future")
-    values = {key: int(counts.get(key) or 0) for key in COUNT_FIELDS}
-    if any(v < 0 for v in values.values()):
-        raise ReportError("negative")
-    if sum(values[k] for k in OUTCOMES) > values["men_counselled"]:
-        raise ReportError("outcomes_exceed")
+    values = checked_counts(counts)
     report = report_for(member, month)
     created = report is None
     old = None if created else {key: getattr(report, key) for key in COUNT_FIELDS}

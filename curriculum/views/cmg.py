@@ -46,6 +46,10 @@ ERRORS = {
         "staff of your area can enter or correct it for you."
     ),
     "month_future": _l("A month that has not begun cannot be reported yet."),
+    "sexes_exceed": _l(
+        "The women and men reached add up to more than the people reached. Count each "
+        "person once."
+    ),
     "month_invalid": _l("Write the month as year and month, for example 2009-03."),
     "negative": _l("Numbers cannot be below zero."),
     "outcomes_exceed": _l(
@@ -150,6 +154,7 @@ IMPORT_PROBLEMS = {
     "bad_month": _l("The month is not a month: write it like 2009-03."),
     "future_month": _l("The month has not begun yet."),
     "outcomes_exceed": ERRORS["outcomes_exceed"],
+    "sexes_exceed": ERRORS["sexes_exceed"],
     "row_repeated": _l("The same member and month are on row %(other)s."),
     "bad_count": _l("%(column)s must be a whole number from 0 to 10,000."),
 }

@@ -16,13 +16,14 @@ from curriculum.models import (
     User,
 )
 from curriculum.services import audit
+from curriculum.services.cmg_reports import REACHED_WAYS
 from curriculum.services.reports.filters import (
     Filters,
     in_months,
 )
 
 # -- CMG activity --------------------------------------------------------------------
-REACHED = ("reached_campaigns", "reached_leaflets", "reached_house_visits")
+REACHED = REACHED_WAYS  # the ways of reaching people (women_reached splits them)
 
 
 @dataclass(frozen=True)
