@@ -12,7 +12,7 @@ from curriculum.content import items as content_items
 from curriculum.extensions import db
 from curriculum.models import AuditEvent, TranslationEvent
 from curriculum.services import review
-from tests.factories import make_user
+from tests.factories import login, make_user
 
 FIXED = "ការកែតម្រូវរបស់អ្នកពិនិត្យ។"
 
@@ -71,19 +71,19 @@ def test_a_correction_shows_on_another_worker(client, app, as_user, reviewer, us
     module, lesson = first_lesson()
     it = paragraph_item(module, lesson)
     other = create_app("testing")  # another worker on the same database
-    with other.app_context():
-        assert other.extensions["catalog"].revision == 0
+    assert other.extensions["catalog"].revision == 0
     as_user(reviewer)
     post(client, module, it, "approve", km=FIXED)
     other_client = other.test_client()
-    with other.app_context():
-        from tests.factories import login
-
+    try:
         login(other_client, users["trainee"].username)
         html = other_client.get(f"/learn/{module.key}/{lesson.key}?lang=km")
         assert FIXED in html.get_data(as_text=True)
         assert other.extensions["catalog"].revision == review.revision() > 0
-        db.session.remove()
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()  # close its connections now, not when collected
 
 
 def test_approving_every_item_of_a_lesson_marks_it_reviewed(client, as_user, reviewer):

@@ -110,21 +110,24 @@ def training_series(filters: Filters, today: date, step: str = "month") -> list[
     since = datetime.combine(months[0], time.min, UTC)
     until = datetime.combine(_add_months(months[-1], 1), time.min, UTC)
 
+    # One expression object in SELECT and GROUP BY: PostgreSQL must see the same text.
     def per_month(column, *joins_where) -> dict[str, int]:
+        month = month_of(column)
         query = (
-            select(month_of(column), func.count())
+            select(month, func.count())
             .select_from(User)
             .where(User.role == "trainee", *in_place(filters), *joins_where)
-            .group_by(month_of(column))
+            .group_by(month)
         )
         return dict(db.session.execute(query).all())
 
     def per_month_of(model, column) -> dict[str, int]:
+        month = month_of(column)
         query = (
-            select(month_of(column), func.count(model.id))
+            select(month, func.count(model.id))
             .join(User, User.id == model.user_id)
             .where(column >= since, column < until, *in_place(filters))
-            .group_by(month_of(column))
+            .group_by(month)
         )
         return dict(db.session.execute(query).all())
 
