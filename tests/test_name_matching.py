@@ -85,3 +85,48 @@ def test_the_import_warns_about_far_names_and_staff(
     html = upload(client, workshop, rows).get_data(as_text=True)
     assert "has an account in another province" in html
     assert "A staff account has the same name" in html
+
+
+# -- the optional age band, at entry and import, and in the reach --------------------------
+def test_an_age_band_is_recorded_at_entry_and_import_and_counted_in_the_reach(
+    client, users, as_user, workshop
+):
+    import csv
+
+    as_user(users["facilitator"])
+    response = create(client, workshop, display_name="ថ្មី មួយ", age_band="25-34")
+    assert response.status_code == 302
+    rows = [
+        ["name", "gender", "track", "អាយុ"],
+        ["ថ្មី ពីរ", "male", "police", "២៥-៣៤"],
+        ["ថ្មី បី", "male", "police", ""],
+    ]
+    assert upload(client, workshop, rows).status_code == 302
+    bands = dict(
+        db.session.execute(
+            select(User.display_name, User.age_band).where(
+                User.display_name.like("ថ្មី%")
+            )
+        ).all()
+    )
+    assert bands == {"ថ្មី មួយ": "25-34", "ថ្មី ពីរ": "25-34", "ថ្មី បី": None}
+    client.post("/logout")
+    as_user(users["admin"])
+    html = client.get("/reports/?lang=en").get_data(as_text=True)
+    assert "By age" in html
+    export = (
+        client.get("/reports/export/ages.csv?lang=en").get_data().decode("utf-8-sig")
+    )
+    table = {row[0]: row[1] for row in csv.reader(io.StringIO(export))}
+    # The fixture's two trainees have no age band either.
+    assert table["25-34"] == "2" and table["Not said"] == "3"
+
+
+def test_a_wrong_age_band_in_a_file_is_refused_with_a_reason(
+    client, users, as_user, workshop
+):
+    as_user(users["facilitator"])
+    rows = [["name", "gender", "track", "age"], ["ថ្មី", "male", "police", "old"]]
+    response = upload(client, workshop, rows)
+    assert "Age must be 15-24, 25-34, 35-49 or 50+." in response.get_data(as_text=True)
+    assert not db.session.scalar(select(User.id).where(User.display_name == "ថ្មី"))

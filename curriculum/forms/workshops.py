@@ -25,7 +25,7 @@ from wtforms.validators import (
 
 from curriculum.forms.base import Form
 from curriculum.i18n import khmer_digits
-from curriculum.models import GENDERS, TRACKS
+from curriculum.models import AGE_BANDS, GENDERS, TRACKS
 from curriculum.services import workshops
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -198,6 +198,12 @@ class ParticipantForm(Form):
         _l("Track"),
         validate_choice=False,
         validators=[AnyOf(TRACKS, message=_l("Choose the person's track."))],
+    )
+    age_band = RadioField(
+        _l("Age (optional)"),
+        default="",
+        validate_choice=False,
+        validators=[AnyOf(("", *AGE_BANDS), message=_l("Choose one of the answers."))],
     )
     username = StringField(
         _l("Username (optional: made from the Latin name when empty)"),

@@ -21,7 +21,7 @@ Rooms (one file per area; import models from here, `from curriculum.models impor
 from curriculum.models.audit import AuditEvent
 from curriculum.models.geography import Commune, District, Province
 from curriculum.models.hub import HubImport, HubRecord
-from curriculum.models.people import GENDERS, ROLES, TRACKS, User, UserTrack
+from curriculum.models.people import AGE_BANDS, GENDERS, ROLES, TRACKS, User, UserTrack
 from curriculum.models.progress import (
     Certificate,
     LessonView,
@@ -61,6 +61,7 @@ from curriculum.models.workshops import (
 )
 
 __all__ = [
+    "AGE_BANDS",
     "CASE_STATES",
     "REVIEW_STATES",
     "ContentRevision",

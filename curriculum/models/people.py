@@ -13,6 +13,7 @@ from curriculum.models.base import UTCDateTime, utcnow
 from curriculum.models.geography import Commune, Province
 
 ROLES = ("trainee", "facilitator", "committee", "admin")
+AGE_BANDS = ("15-24", "25-34", "35-49", "50+")
 TRACKS = ("police", "leaders", "health", "cmg")
 GENDERS = ("female", "male", "other", "unspecified")
 
@@ -48,6 +49,8 @@ class User(UserMixin, db.Model):
     latin_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     gender: Mapped[str] = mapped_column(String(16), default="unspecified")
+    # Optional, for the reach by age (one of AGE_BANDS; None: not said).
+    age_band: Mapped[str | None] = mapped_column(String(8))
     role: Mapped[str] = mapped_column(String(16), default="trainee", index=True)
     # For staff the scope they work in; for trainees where they live and work.
     province_id: Mapped[int | None] = mapped_column(

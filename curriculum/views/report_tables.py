@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from curriculum.content import catalog
 from curriculum.forms.reports import COUNT_LABELS
 from curriculum.i18n import current_locale, track_title
-from curriculum.models import COUNT_FIELDS, TRACKS, CommuneGroup
+from curriculum.models import AGE_BANDS, COUNT_FIELDS, TRACKS, CommuneGroup
 from curriculum.services import reports
 from curriculum.views.workshop_messages import gender_labels
 
@@ -51,6 +51,14 @@ def _reach(filters: reports.Filters, _name: str) -> Table:
 
 def _column_sums(rows: list[list]) -> list:
     return [sum(row[i] for row in rows) for i in range(1, len(rows[0]))] if rows else []
+
+
+def _ages(filters: reports.Filters, _name: str) -> Table:
+    ages = reports.reach(filters).by_age or {}
+    rows = [[band, ages.get(band, 0)] for band in AGE_BANDS]
+    rows.append([_("Not said"), ages.get("", 0)])
+    rows.append([_("Total"), *_column_sums(rows)])
+    return [_("Age"), _("Trainees")], rows
 
 
 def _provinces(filters: reports.Filters, _name: str) -> Table:
@@ -207,6 +215,7 @@ def _cmg(filters: reports.Filters, name: str) -> Table:
 TABLES = {
     "reach": _reach,
     "provinces": _provinces,
+    "ages": _ages,
     "communes": _communes,
     "months": _months,
     "funnel": _funnel,

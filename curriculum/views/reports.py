@@ -26,6 +26,7 @@ from curriculum.forms.reports import COUNT_LABELS, FilterForm
 from curriculum.i18n import current_locale, local_today, track_title
 from curriculum.khmer import parse_int
 from curriculum.models import (
+    AGE_BANDS,
     COUNT_FIELDS,
     TRACKS,
     Commune,
@@ -130,6 +131,7 @@ def overview():
             "workshops", filters, lambda: reports.workshop_figures(filters)
         ),
         genders=report_tables.GENDER_ORDER,
+        age_bands=AGE_BANDS,
         step_label=report_tables.step_label,
     )
 

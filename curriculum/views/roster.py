@@ -24,7 +24,7 @@ from curriculum.forms.workshops import (
 )
 from curriculum.i18n import current_locale, khmer_digits
 from curriculum.khmer import parse_int
-from curriculum.models import GENDERS
+from curriculum.models import AGE_BANDS, GENDERS
 from curriculum.permissions import can_manage_workshops
 from curriculum.services import setup_codes, spreadsheets, workshops
 from curriculum.views.card_store import keep_codes, kept_codes
@@ -138,6 +138,9 @@ def _fill_participant_choices(form: ParticipantForm) -> None:
     form.track.choices = [
         SelectChoice(t.key, t.title[locale]) for t in catalog().tracks
     ]
+    form.age_band.choices = [SelectChoice("", _("Not said"))] + [
+        SelectChoice(band, khmer_digits(band)) for band in AGE_BANDS
+    ]
 
 
 @bp.route("/<int:workshop_id>/roster/new", methods=["GET", "POST"])
@@ -166,6 +169,7 @@ def create_participant(workshop_id: int):
                     gender=form.gender.data,
                     tracks=[form.track.data],
                     username=form.username.data or None,
+                    age_band=form.age_band.data or None,
                 )
             except workshops.WorkshopError as error:
                 flash(error_message(error), "error")

@@ -66,6 +66,7 @@ COLUMN_LABELS = {
     "gender": _l("Gender"),
     "track": _l("Track"),
     "username": _l("Username"),
+    "age_band": _l("Age"),
 }
 
 # One message for every code of spreadsheets.PROBLEM_CODES, every reason a cell can be
@@ -124,6 +125,7 @@ INVALID_REASONS = {
         "%(column)s must have 3 to 32 Latin letters, digits, dots or dashes."
     ),
     "blank": _l("%(column)s has no letters."),
+    "age_band": _l("%(column)s must be 15-24, 25-34, 35-49 or 50+."),
 }
 
 

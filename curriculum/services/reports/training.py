@@ -43,6 +43,7 @@ class Reach:
     by_commune: list[tuple[Commune, int]]
     by_month: list[tuple[str, int]]
     total: int
+    by_age: dict[str, int] | None = None  # people by age band ("" not said)
 
 
 def reach(filters: Filters) -> Reach:
@@ -97,7 +98,15 @@ def reach(filters: Filters) -> Reach:
                 )
             }
             communes = [(found[cid], n) for cid, n in counts if cid in found]
+    by_age = dict(
+        db.session.execute(
+            trainee_rows(filters, User.age_band, func.count(distinct(User.id)))
+            .where(*period)
+            .group_by(User.age_band)
+        ).all()
+    )
     return Reach(
+        by_age={band or "": n for band, n in by_age.items()},
         by_track_gender={k: dict(v) for k, v in by_track_gender.items()},
         by_province=sorted(
             ((names[pid], n) for pid, n in by_province.items() if pid in names),

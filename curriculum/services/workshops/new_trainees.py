@@ -150,6 +150,7 @@ def create_participant(
     gender: str,
     tracks: list[str],
     username: str | None = None,
+    age_band: str | None = None,
 ) -> Created:
     """Create a trainee's account, enrol him or her, issue a setup code; commit."""
     check_open(workshop)
@@ -167,6 +168,7 @@ def create_participant(
         tracks=tracks,
         province_id=province_of(workshop),
     )
+    user.age_band = age_band or None
     try:
         created = enrol_new_trainees(workshop, by, [user])
         db.session.commit()

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from curriculum.content.model import Catalog
 from curriculum.extensions import db
-from curriculum.khmer import name_key, normalize_khmer
-from curriculum.models import TRACKS, User, Workshop
+from curriculum.khmer import ascii_digits, name_key, normalize_khmer
+from curriculum.models import AGE_BANDS, TRACKS, User, Workshop
 from curriculum.services import audit, spreadsheets
 from curriculum.services.spreadsheets import Column, Problem
 from curriculum.services.workshops.errors import WorkshopError
@@ -106,6 +106,14 @@ def parse_gender(text: str) -> str:
     return found
 
 
+def parse_age_band(text: str) -> str:
+    """Return an age band (15-24, 25-34, 35-49, 50+; Khmer digits too); ValueError."""
+    band = ascii_digits(text).replace(" ", "").replace("–", "-")
+    if band not in AGE_BANDS:
+        raise ValueError("age_band")
+    return band
+
+
 def track_words(catalog: Catalog | None) -> dict[str, str]:
     """Return every accepted spelling of each track (keys, titles, common words)."""
     words = {key: list(options) + [key] for key, options in _TRACK_WORDS.items()}
@@ -189,6 +197,12 @@ def roster_columns(catalog: Catalog | None) -> list[Column]:
             ("username", "user name", "ឈ្មោះអ្នកប្រើ"),
             max_length=64,
             parse=parse_username,
+        ),
+        Column(
+            "age_band",
+            ("age", "age band", "អាយុ"),
+            max_length=16,
+            parse=parse_age_band,
         ),
     ]
 
@@ -417,6 +431,7 @@ def import_roster(
                     province_id=province_id,
                 )
             )
+            people[-1].age_band = row.get("age_band") or None
         created = enrol_new_trainees(workshop, by, people)
         audit.record(
             by,
