@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 # What Chrome on Android (123 and later) sends.
 
-# The flags of tests/browser/conftest.py (CHROMIUM_ARGS), for the same headless Chromium.
+# Headless Chromium as the browser tests start it too (tests/browser/conftest.py).
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

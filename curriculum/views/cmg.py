@@ -84,6 +84,28 @@ def _confirmed() -> bool:
     return request.form.get("confirm") == "1"
 
 
+def _try_save(form, member: User, month: date | None, by: User | None = None):
+    """Save a month's counts from a form; return None when saved, else what to show.
+
+    What to show is (status, warnings): the plausibility warnings to confirm (200), or
+    a refusal already flashed (400). `by` is the staff member entering it for him.
+    """
+    counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
+    warnings = [] if _confirmed() else _warnings(counts)
+    try:
+        if month is None:
+            raise cmg_reports.ReportError("month_invalid")
+        if warnings:
+            return 200, warnings
+        cmg_reports.save_report(member, month, counts, local_today(), by=by)
+    except cmg_reports.ReportError as exc:
+        flash(str(ERRORS[exc.code]), "error")
+        return 400, []
+    if by is not None:
+        changed_figures()
+    return None
+
+
 def _month_label(month: date) -> str:
     return khmer_digits(format_date(month, "MMMM y", locale=current_locale()))
 
@@ -100,16 +122,9 @@ def report():
     status, warnings = 200, []
     if form.validate_on_submit():
         month = date.fromisoformat(form.month.data)
-        counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
-        warnings = [] if _confirmed() else _warnings(counts)
-        try:
-            if warnings:
-                raise cmg_reports.ReportError("confirm")
-            cmg_reports.save_report(current_user, month, counts, local_today())
-        except cmg_reports.ReportError as exc:
-            if exc.code != "confirm":
-                flash(str(ERRORS[exc.code]), "error")
-            status = 400 if exc.code != "confirm" else 200
+        kept = _try_save(form, current_user, month)
+        if kept is not None:
+            status, warnings = kept
         else:
             flash(
                 _(
@@ -239,21 +254,9 @@ def member_report(user_id: int):
     status, warnings = 200, []
     if form.validate_on_submit():
         month = cmg_reports.parse_month(form.month.data)
-        counts = {key: getattr(form, key).data for key in COUNT_FIELDS}
-        warnings = [] if _confirmed() else _warnings(counts)
-        try:
-            if month is None:
-                raise cmg_reports.ReportError("month_invalid")
-            if warnings:
-                raise cmg_reports.ReportError("confirm")
-            cmg_reports.save_report(
-                member, month, counts, local_today(), by=current_user
-            )
-            changed_figures()
-        except cmg_reports.ReportError as exc:
-            if exc.code != "confirm":
-                flash(str(ERRORS[exc.code]), "error")
-            status = 400 if exc.code != "confirm" else 200
+        kept = _try_save(form, member, month, by=current_user)
+        if kept is not None:
+            status, warnings = kept
         else:
             flash(
                 _(

@@ -25,6 +25,7 @@ from typing import NoReturn
 import pytest
 from babel.support import Translations
 
+from curriculum.bench.offline_browser import CHROMIUM_ARGS  # one list of flags
 from curriculum.config import Config
 from curriculum.content import load_catalog, term_anchor
 from curriculum.translation_catalog import LOCALES, Paths, compile_all
@@ -42,15 +43,6 @@ from tests.browser.live_server import (
 )
 from tests.browser.phone import BROWSER_LOCALE, TIMEZONE, VIEWPORT, Phone, Rig
 from tests.factories import require_all
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def unavailable(reason: str) -> NoReturn:
