@@ -171,3 +171,13 @@ def test_behind_a_trusted_proxy_throttling_counts_the_client_address():
         environ_base={"REMOTE_ADDR": "10.0.0.1"},
     )
     assert seen["addr"] == "203.0.113.7"
+    _close(app)
+
+
+def _close(app) -> None:
+    """Close a second app's pooled connections (each request now asks the database
+    whether reviewers corrected the content)."""
+    from curriculum.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()

@@ -2,6 +2,7 @@
 
 from curriculum import config
 from curriculum.app import create_app
+from curriculum.extensions import db
 
 
 class BrokenDatabase(config.TestConfig):
@@ -41,3 +42,5 @@ def test_unexpected_errors_show_a_plain_page():
     response = app.test_client().get("/boom-test")
     assert response.status_code == 500
     assert "secret internals" not in response.get_data(as_text=True)
+    with app.app_context():  # a second app: close its pooled connections now
+        db.engine.dispose()
