@@ -385,3 +385,34 @@ def test_a_correction_changes_the_offline_version_of_its_module_in_khmer_only(
     fresh = app.extensions["catalog"].module(module.key)
     assert offline.module_version(app.extensions["catalog"], fresh, "km", "a") != km
     assert offline.module_version(app.extensions["catalog"], fresh, "en", "a") == en
+
+
+def test_the_review_page_runs_the_same_queries_however_many_items_have_history(
+    client, as_user, reviewer
+):
+    from sqlalchemy import event
+
+    module, _lesson = first_lesson()
+    quiz_items = [
+        x for x in review.all_items() if x.group == module.key and x.part == "quiz"
+    ]
+    as_user(reviewer)
+    url = f"/review/{module.key}?part=quiz"
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    review.comment(reviewer, quiz_items[0].key, "ពិនិត្យ")
+    review.approve(reviewer, quiz_items[0].key)
+    few = statements()
+    for it in quiz_items[1:20]:
+        review.comment(reviewer, it.key, "ពិនិត្យ")
+        review.approve(reviewer, it.key)
+    assert statements() == few

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from curriculum.content import items as content_items
 from curriculum.content.items import UI_GROUP, Item
@@ -106,7 +107,10 @@ def item(key: str) -> Item | None:
 
 
 def _rows(keys=None) -> dict[str, TranslationReview]:
-    query = select(TranslationReview)
+    # The reviewer's name is shown beside each item: loaded with the rows, not per row.
+    query = select(TranslationReview).options(
+        selectinload(TranslationReview.updated_by)
+    )
     if keys is not None:
         query = query.where(TranslationReview.item_key.in_(list(keys)))
     return {row.item_key: row for row in db.session.scalars(query)}
@@ -216,13 +220,20 @@ def lesson_progress(module_key: str, lesson_key: str) -> Progress:
 
 def history(key: str) -> list[TranslationEvent]:
     """Return what was done to an item, newest first."""
-    return list(
-        db.session.scalars(
-            select(TranslationEvent)
-            .where(TranslationEvent.item_key == key)
-            .order_by(TranslationEvent.id.desc())
-        )
-    )
+    return histories([key]).get(key, [])
+
+
+def histories(keys) -> dict[str, list[TranslationEvent]]:
+    """Return what was done to each of these items, newest first (one query)."""
+    found: dict[str, list[TranslationEvent]] = {}
+    for event in db.session.scalars(
+        select(TranslationEvent)
+        .options(selectinload(TranslationEvent.by))
+        .where(TranslationEvent.item_key.in_(list(keys)))
+        .order_by(TranslationEvent.id.desc())
+    ):
+        found.setdefault(event.item_key, []).append(event)
+    return found
 
 
 def ui_corrections() -> dict[str, str]:

@@ -275,7 +275,11 @@ def quality():
         "reports/quality.html",
         form=form,
         odd=quality_service.implausible_months(filters),
-        twins=quality_service.possible_duplicates(filters),
+        twins=_cached(
+            "quality-twins",
+            filters,
+            lambda: quality_service.possible_duplicates(filters),
+        ),
         unmatched=quality_service.unmatched_tests(filters),
         corrections=quality_service.corrections(filters),
         warnings=WARNING_LABELS,

@@ -191,7 +191,7 @@ def group(group: str):
             part_title=part_title(group, part),
             parts=[(p, part_title(group, p), progress[group, p]) for p in parts],
             states=review.states(shown),
-            history={it.key: review.history(it.key) for it in shown},
+            history=review.histories(it.key for it in shown),
             progress=review.progress_of(shown),
             typed=typed,
             errors=errors,

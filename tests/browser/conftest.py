@@ -25,7 +25,10 @@ from typing import NoReturn
 import pytest
 from babel.support import Translations
 
-from curriculum.bench.offline_browser import CHROMIUM_ARGS  # one list of flags
+from curriculum.bench.offline_browser import (  # one list of flags, one lookup
+    CHROMIUM_ARGS,
+    chromium_executable,
+)
 from curriculum.config import Config
 from curriculum.content import load_catalog, term_anchor
 from curriculum.translation_catalog import LOCALES, Paths, compile_all
@@ -50,18 +53,6 @@ def unavailable(reason: str) -> NoReturn:
     if require_all():
         pytest.fail(f"REQUIRE_ALL_TESTS=1 but {reason}")
     pytest.skip(reason)
-
-
-def chromium_executable() -> str | None:
-    """Return Debian's chromium: $CHROMIUM when set, else on PATH, else /usr/bin."""
-    if "CHROMIUM" in os.environ:
-        candidates = [os.environ["CHROMIUM"]]
-    else:
-        candidates = [shutil.which("chromium"), "/usr/bin/chromium"]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")
