@@ -16,11 +16,13 @@ Rooms (one file per area; import models from here, `from curriculum.models impor
 - hub.py        HubImport, HubRecord: bundles from workshop hubs, imported once
 - review.py     TranslationReview, TranslationEvent, ContentRevision: reviewers'
                 corrections of the Khmer, their states and history
+- narration.py  Narration: recorded voice for lesson sections and quiz questions
 """
 
 from curriculum.models.audit import AuditEvent
 from curriculum.models.geography import Commune, District, Province
 from curriculum.models.hub import HubImport, HubRecord
+from curriculum.models.narration import NARRATION_STATES, Narration
 from curriculum.models.people import AGE_BANDS, GENDERS, ROLES, TRACKS, User, UserTrack
 from curriculum.models.progress import (
     Certificate,
@@ -63,6 +65,7 @@ from curriculum.models.workshops import (
 __all__ = [
     "AGE_BANDS",
     "CASE_STATES",
+    "NARRATION_STATES",
     "REVIEW_STATES",
     "ContentRevision",
     "TranslationEvent",
@@ -94,6 +97,7 @@ __all__ = [
     "LessonView",
     "LoginAttempt",
     "ModuleCompletion",
+    "Narration",
     "Province",
     "QuizAttempt",
     "QuizDraft",
