@@ -31,6 +31,7 @@ from curriculum.views import (
     hub_join,
     learn,
     main,
+    narration,
     offline,
     paper,
     quiz,
@@ -67,6 +68,7 @@ BLUEPRINTS = (
     admin,
     hub_import,
     review,
+    narration,
 )
 
 
@@ -213,6 +215,7 @@ def _init_catalog(app: Flask) -> None:
 def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["digits"] = i18n.khmer_digits
     app.jinja_env.filters["number"] = i18n.format_number
+    app.jinja_env.filters["duration"] = i18n.format_duration
     app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["day_in"] = i18n.format_day_in
     app.jinja_env.globals.update(

@@ -84,6 +84,12 @@ class Config:
     HUB_SIGNING_KEY = os.environ.get("HUB_SIGNING_KEY", "")
 
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Recorded narration (services/audio.py): an upload may be larger than other posts
+    # (a phone's own recorder keeps AAC); what is stored is mono Opus, far smaller.
+    NARRATION_MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+    NARRATION_MAX_BYTES = 3 * 1024 * 1024
+    NARRATION_MAX_SECONDS = 5 * 60
+    FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
     MAX_FORM_MEMORY_SIZE = 512 * 1024
 
     # argon2id above OWASP's minimum (m=19 MiB, t=2, p=1); checked again on sign-in,
@@ -120,6 +126,10 @@ class Config:
             os.environ.get("DATABASE_URL"), instance_path / "curriculum.sqlite3"
         )
         self.SECRET_KEY = _secret_key(instance_path)
+        # Several instances must share this folder, as they share the database.
+        self.NARRATION_DIR = os.environ.get("NARRATION_DIR") or str(
+            instance_path / "narration"
+        )
 
 
 class TestConfig(Config):
@@ -138,3 +148,5 @@ class TestConfig(Config):
             os.environ.get("DATABASE_URL"), instance_path / "test.sqlite3"
         )
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+        # One folder per test process; tests that record use their own (test_narration).
+        self.NARRATION_DIR = str(instance_path / f"narration-test-{os.getpid()}")

@@ -7,6 +7,8 @@ CSP = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        # blob: the narrator listens to a take before saving it (static/recorder.js).
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
@@ -14,6 +16,10 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+# The narrator's pages may use the microphone (this site only); every other page none.
+MICROPHONE_POLICY = "camera=(), microphone=(self), geolocation=()"
 
 
 def add_security_headers(response, hsts: bool):

@@ -83,6 +83,12 @@ def khmer_digits(value) -> str:
     return text.translate(KHMER_DIGITS) if current_locale() == "km" else text
 
 
+def format_duration(milliseconds: int) -> str:
+    """Format a length of time as minutes:seconds (1:05), Khmer digits in Khmer."""
+    seconds = max(0, round(milliseconds / 1000))
+    return khmer_digits(f"{seconds // 60}:{seconds % 60:02d}")
+
+
 def format_number(value, digits: int = 0) -> str:
     """Format a number for the current locale, with Khmer digits in Khmer."""
     if digits:

@@ -46,6 +46,20 @@ def can_review(user: User) -> bool:
     return user.role == "admin" or (bool(user.reviewer) and user.role in STAFF_ROLES)
 
 
+def can_narrate(user: User) -> bool:
+    """Return True for those who record narration: the reviewers and admins."""
+    return can_review(user)
+
+
+def can_approve_narration(user: User, recorded_by_id: int) -> bool:
+    """Return True when a user may approve a recording: another narrator, or an admin.
+
+    A second ear catches a misread word; an admin answers for what the programme
+    publishes and may approve their own.
+    """
+    return can_narrate(user) and (is_admin(user) or user.id != recorded_by_id)
+
+
 @dataclass(frozen=True)
 class Scope:
     """The places a staff member may see: all of them, one commune, one province, none."""

@@ -44,6 +44,12 @@ class Paths:
         return self.translations / locale / "LC_MESSAGES" / "messages.mo"
 
 
+def _searched(dirname: str) -> bool:
+    """Return True for a folder to extract from: not hidden, not a virtualenv or cache."""
+    name = Path(dirname).name
+    return not name.startswith(".") and name not in ("__pycache__", "node_modules")
+
+
 def extract(root: Path) -> POCatalog:
     """Return a catalogue of every translatable string in code and templates."""
     catalog = POCatalog(project="curriculum", charset="utf-8")
@@ -53,6 +59,8 @@ def extract(root: Path) -> POCatalog:
         keywords=KEYWORDS,
         comment_tags=("Translators:",),
         strip_comment_tags=True,
+        # Babel skips folders named "_..." by default: templates/_macros has strings.
+        directory_filter=_searched,
     ):
         catalog.add(
             message, None, [(filename, lineno)], auto_comments=comments, context=context

@@ -336,7 +336,7 @@
       groups.forEach(function (requests) {
         requests.forEach(function (req) {
           var path = new URL(req.url).pathname;
-          if (seen[path] || path.indexOf("/static/") === 0 || path === "/offline") return;
+          if (seen[path] || path.indexOf("/static/") === 0 || path.indexOf("/audio/") === 0 || path === "/offline") return;
           seen[path] = true;
           var li = document.createElement("li");
           var a = document.createElement("a");

@@ -63,6 +63,33 @@ function refresh(request, response) {
   });
 }
 
+// Answer a Range request from a whole saved response.
+function partial(response, range) {
+  return response.blob().then(function (blob) {
+    var size = blob.size;
+    var m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    var start = 0, end = size - 1;
+    if (m && m[1]) {
+      start = Number(m[1]);
+      if (m[2]) end = Math.min(Number(m[2]), size - 1);
+    } else if (m && m[2]) {
+      start = Math.max(0, size - Number(m[2]));
+    }
+    if (!m || start >= size || start > end) {
+      return new Response("", { status: 416, headers: { "Content-Range": "bytes */" + size } });
+    }
+    return new Response(blob.slice(start, end + 1), {
+      status: 206,
+      headers: {
+        "Content-Type": response.headers.get("Content-Type") || "audio/ogg",
+        "Content-Range": "bytes " + start + "-" + end + "/" + size,
+        "Content-Length": String(end - start + 1),
+        "Accept-Ranges": "bytes"
+      }
+    });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET" || !allowed(request.url)) return;  // the network alone
@@ -72,6 +99,16 @@ self.addEventListener("fetch", function (event) {
     // asks for the font without the version, so the query string is not compared.
     event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) {
       return hit || fetch(request);
+    }));
+    return;
+  }
+  if (url.pathname.indexOf("/audio/") === 0) {
+    // A recording is named by its content: a saved copy is always right. The player asks
+    // for byte ranges; a saved copy answers them itself (206), so it plays offline.
+    event.respondWith(caches.match(url.pathname).then(function (hit) {
+      if (!hit) return fetch(request);
+      var range = request.headers.get("range");
+      return range ? partial(hit, range) : hit;
     }));
     return;
   }

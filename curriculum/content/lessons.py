@@ -5,6 +5,7 @@ from pathlib import Path
 
 from curriculum.content.model import LOCALES, Lesson, Module, Text
 from curriculum.content.parsing import LessonFile, Reader, line_of
+from curriculum.content.parts import lesson_parts, split_html
 from curriculum.content.rendering import render_lesson
 from curriculum.content.sections import split_notes, trainee_text
 from curriculum.content.stamping import english_hash, short_hash
@@ -55,10 +56,11 @@ def _lesson(
     for loc in ("en", "km"):
         check_body(r, files[loc], read[loc].text, read[loc].body, loc)
     title = _titles(r, files, read)
-    html, notes = {}, {}
+    html, notes, bodies = {}, {}, {}
     linked: dict[str, None] = {}
     for loc in ("en", "km"):
         trainee_body, notes_body = split_notes(read[loc].body, loc)
+        bodies[loc] = trainee_body
         rendered, found = render_lesson(trainee_body, r.term_url)
         notes[loc], in_notes = render_lesson(notes_body, r.term_url)
         html[loc] = rendered
@@ -90,7 +92,17 @@ def _lesson(
         path_km=r.rel(files["km"]),
         terms=tuple(linked),
         notes=Text(km=notes["km"], en=notes["en"]),
+        parts=_parts(bodies, html),
     )
+
+
+def _parts(bodies: dict[str, str], html: dict[str, str]) -> tuple:
+    """Return the narratable parts, if the HTML splits at the same headings."""
+    parts = lesson_parts(bodies)
+    chunks = len(re.findall(r"^## ", bodies["en"], re.MULTILINE)) + 1
+    if any(len(split_html(html[loc])) != chunks for loc in LOCALES):
+        return ()
+    return parts
 
 
 def _check_mirrored(r: Reader, files, read, name: str, parts: dict[str, str]) -> None:

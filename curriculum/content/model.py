@@ -51,6 +51,8 @@ class Lesson:
     terms: tuple[str, ...] = ()  # glossary keys linked from the lesson, in order
     # Facilitator notes as HTML; trainees never see them.
     notes: Text = Text(km="", en="")
+    # The parts a narrator records (content/parts.py), in order.
+    parts: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)

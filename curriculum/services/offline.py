@@ -14,7 +14,7 @@ from sqlalchemy import select
 from curriculum.content.model import Catalog, Module
 from curriculum.extensions import db
 from curriculum.models import QuizAttempt, User
-from curriculum.services import progress, quizzes
+from curriculum.services import narration, progress, quizzes
 
 # Static files a page needs, kept in the "static" cache.
 ASSETS = (
@@ -26,6 +26,7 @@ ASSETS = (
     "icons/maskable-512.png",
     "quiz.js",
     "offline.js",
+    "narration.js",
 )
 
 # Paths a phone may keep. Anything about other people (vetting, reports, rosters,
@@ -37,6 +38,8 @@ ALLOWED = (
     re.compile(r"^/learn/(?!vetting$|modules$|offline$)[\w-]+$"),
     re.compile(r"^/learn/(?!offline/)[\w-]+/[\w-]+$"),
     re.compile(r"^/quiz/(?!attempts/|measure/)[\w-]+$"),
+    # Recorded narration of the curriculum (named by content hash; no one's data).
+    re.compile(r"^/audio/[0-9a-f]{64}\.ogg$"),
 )
 NEVER = (
     "/committee",
@@ -66,6 +69,7 @@ class Saved:
     module: Module
     version: str
     urls: tuple[str, ...]
+    audio_bytes: int = 0  # the recordings among the URLs: shown before saving
 
 
 def _digest(*parts: str) -> str:
@@ -103,9 +107,14 @@ def modules_for(user: User, catalog: Catalog, locale: str, assets: str) -> list[
         ]
         if catalog.quiz(module.quiz_key) is not None:
             urls.append(url_for("quiz.take", quiz_key=module.quiz_key))
-        kept = tuple(url for url in urls if allowed(url))
+        recordings = narration.module_audio(module, locale)
+        urls += [url_for("narration.audio_file", sha256=r.sha256) for r in recordings]
+        kept = tuple(dict.fromkeys(url for url in urls if allowed(url)))
         version = module_version(catalog, module, locale, assets)
-        saved.append(Saved(module, version, kept))
+        if recordings:  # a new or removed recording changes what is saved
+            version = _digest(version, *sorted(r.sha256 for r in recordings))
+        sizes = {r.sha256: r.size for r in recordings}
+        saved.append(Saved(module, version, kept, sum(sizes.values())))
     return saved
 
 

@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from curriculum.content import catalog
+from curriculum.content.model import LOCALES
 from curriculum.content.status import content_status
 from curriculum.extensions import db
 from curriculum.forms.quiz import RevokeForm
 from curriculum.models import User
 from curriculum.permissions import can_manage_certificates, can_see_content_status
-from curriculum.services import certificates, review
+from curriculum.services import certificates, narration, review
 from curriculum.views.decorators import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,6 +25,7 @@ def content():
         "admin/content.html",
         rows=content_status(catalog()),
         progress=review.progress_by("group"),
+        narrated={loc: narration.coverage(catalog().modules, loc) for loc in LOCALES},
     )
 
 

@@ -14,11 +14,13 @@ from flask_login import current_user
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.forms.workshops import AttendanceForm
+from curriculum.i18n import current_locale
 from curriculum.khmer import parse_int
 from curriculum.models import Workshop
 from curriculum.permissions import can_manage_workshop, can_manage_workshops
 from curriculum.services import workshops
 from curriculum.views.decorators import require
+from curriculum.views.narration import lesson_sections
 from curriculum.views.workshop_pages import (
     page_helpers,
     participant_or_404,
@@ -145,6 +147,7 @@ def present_lesson(workshop_id: int, module_key: str, lesson_key: str):
         workshop=workshop,
         module=module,
         lesson=lesson,
+        sections=lesson_sections(module, lesson, current_locale()),
         previous=module.lessons[index - 1] if index > 0 else None,
         next=module.lessons[index + 1] if index + 1 < len(module.lessons) else None,
     )

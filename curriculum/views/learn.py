@@ -8,6 +8,7 @@ from curriculum.i18n import current_locale
 from curriculum.permissions import can_learn, can_review, can_see_own_vetting
 from curriculum.services import certificates, progress, review, surveys, vetting
 from curriculum.views.decorators import require
+from curriculum.views.narration import lesson_sections
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -80,6 +81,7 @@ def lesson(module_key: str, lesson_key: str):
         previous=found.lessons[index - 1] if index > 0 else None,
         next=found.lessons[index + 1] if index + 1 < len(found.lessons) else None,
         terms=[t for t in map(catalog().term, item.terms) if t is not None],
+        sections=lesson_sections(found, item, current_locale()),
         review_progress=review.lesson_progress(found.key, item.key)
         if can_review(current_user)
         else None,

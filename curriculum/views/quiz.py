@@ -21,7 +21,7 @@ from curriculum.extensions import login_manager
 from curriculum.forms.quiz import QuizForm
 from curriculum.i18n import current_locale
 from curriculum.permissions import can_learn
-from curriculum.services import grading, progress, quizzes, surveys
+from curriculum.services import grading, narration, progress, quizzes, surveys
 from curriculum.views.decorators import require
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
@@ -170,6 +170,7 @@ def take(quiz_key: str):
         missing=missing,
         seed=quizzes.seed_for(form.token.data),
         shuffled=quizzes.shuffled_choices,
+        narrated=narration.for_quiz(quiz, current_locale()),
     ), status
 
 
