@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from curriculum.cli_reports import reports_cli
 from curriculum.config import Config
 from curriculum.content import ContentInvalid, load_catalog, term_anchor
 from curriculum.content.fairness import fairness_report, fairness_warnings
@@ -36,6 +37,7 @@ def register(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(geo_cli)
     app.cli.add_command(hub_cli)
+    app.cli.add_command(reports_cli)
 
 
 # -- users -------------------------------------------------------------------

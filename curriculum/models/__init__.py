@@ -45,6 +45,7 @@ from curriculum.models.review import (
     TranslationReview,
 )
 from curriculum.models.security import LoginAttempt
+from curriculum.models.summaries import ReportCell, ReportCmgCell
 from curriculum.models.vetting import (
     CASE_STATES,
     OUTCOMES,
@@ -101,6 +102,8 @@ __all__ = [
     "Province",
     "QuizAttempt",
     "QuizDraft",
+    "ReportCell",
+    "ReportCmgCell",
     "SurveyResponse",
     "User",
     "UserTrack",

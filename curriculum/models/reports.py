@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curriculum.extensions import db
@@ -31,6 +31,13 @@ class CmgMonthlyReport(db.Model):
     __tablename__ = "cmg_monthly_reports"
     __table_args__ = (
         UniqueConstraint("member_id", "month", name="uq_cmg_report_month"),
+        # Distinct members per commune and month, counted from the index alone.
+        Index(
+            "ix_cmg_monthly_reports_commune_month_member",
+            "commune_id",
+            "month",
+            "member_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

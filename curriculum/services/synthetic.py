@@ -36,7 +36,7 @@ from curriculum.models import (
     WorkshopSession,
 )
 from curriculum.models.people import new_session_token
-from curriculum.services import accounts, geography
+from curriculum.services import accounts, geography, summaries
 from curriculum.services.certificates import new_code
 
 PASSWORD = "synthetic-password"  # noqa: S105 - printed for benchmarks; synthetic data only
@@ -126,6 +126,8 @@ def generate(catalog: Catalog, scale: int, seed: int = 2026) -> Generated:
     workshops, attendances = _workshops(rng, ids, people, now, facilitator)
     # CMG: some candidates approved, with monthly reports; communes in two groups
     reports = _cmg(rng, ids, people, now, facilitator)
+    # Bulk inserts pass no flush: count the new people into the report summaries.
+    summaries.add_people(ids)
     db.session.commit()
     return Generated(
         trainees=len(ids),

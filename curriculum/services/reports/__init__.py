@@ -5,7 +5,9 @@ returns plain rows that the pages show as tables and charts and export as files.
 
 Rooms:
 - filters.py   Filters (period, place, track), `scoped` to a user's scope, the cache
-- training.py  reach, the completion funnel, workshop figures, pre/post change
+- reach.py     reach and the completion funnel
+- training.py  workshop figures, pre/post change
+- summary.py   reading the summary cells: a period's whole months and its edges
 - quizzes.py   quiz summaries and item analysis
 - cmg.py       CMG activity from monthly reports; commune groups
 """
@@ -29,14 +31,11 @@ from curriculum.services.reports.quizzes import (
     item_analysis,
     quiz_summaries,
 )
+from curriculum.services.reports.reach import FunnelStep, Reach, funnel, reach
 from curriculum.services.reports.training import (
     Change,
-    FunnelStep,
-    Reach,
     WorkshopFigures,
-    funnel,
     pre_post,
-    reach,
     workshop_figures,
 )
 

@@ -13,6 +13,7 @@ from curriculum.models import (
     Commune,
     CommuneGroup,
     CommuneGroupMember,
+    ReportCmgCell,
     User,
 )
 from curriculum.services import audit
@@ -63,36 +64,68 @@ class Activity:
         return 100.0 * self.counts["outcome_stopped"] / men if men else None
 
 
-def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
-    """Sum CMG monthly reports by commune group or by commune (one query, plus names)."""
-    sums = [
-        func.coalesce(func.sum(getattr(CmgMonthlyReport, f)), 0) for f in COUNT_FIELDS
-    ]
-    key = CommuneGroupMember.group_id if by == "group" else CmgMonthlyReport.commune_id
+def _grouped(filters: Filters, by: str, source, *columns):
+    key = CommuneGroupMember.group_id if by == "group" else source.commune_id
     query = (
-        select(
-            key,
-            func.count(CmgMonthlyReport.id),
-            func.count(distinct(CmgMonthlyReport.member_id)),
-            *sums,
-        )
-        .select_from(CmgMonthlyReport)
-        .outerjoin(Commune, Commune.id == CmgMonthlyReport.commune_id)
+        select(key, *columns)
+        .select_from(source)
+        .outerjoin(Commune, Commune.id == source.commune_id)
         .outerjoin(
             CommuneGroupMember,
             and_(
-                CommuneGroupMember.commune_id == CmgMonthlyReport.commune_id,
-                *valid_in(CmgMonthlyReport.month),
+                CommuneGroupMember.commune_id == source.commune_id,
+                *valid_in(source.month),
             ),
         )
-        .where(*in_months(filters))
+        .where(*in_months(filters, source.month))
         .group_by(key)
     )
     if filters.province_id is not None:
         query = query.where(Commune.province_id == filters.province_id)
     if filters.commune_id is not None:
-        query = query.where(CmgMonthlyReport.commune_id == filters.commune_id)
-    rows = db.session.execute(query).all()
+        query = query.where(source.commune_id == filters.commune_id)
+    return query
+
+
+def _cmg_rows(filters: Filters, by: str, raw: bool) -> list:
+    """Return (key, reports, members, sums...) rows, from the cells or the raw rows.
+
+    Months are whole in both, so the cells are exact for every period. Members are
+    people, who do not add up over months: always counted from the raw rows.
+    """
+    members = func.count(distinct(CmgMonthlyReport.member_id))
+    if raw:
+        sums = [
+            func.coalesce(func.sum(getattr(CmgMonthlyReport, f)), 0)
+            for f in COUNT_FIELDS
+        ]
+        query = _grouped(
+            filters,
+            by,
+            CmgMonthlyReport,
+            func.count(CmgMonthlyReport.id),
+            members,
+            *sums,
+        )
+        return [tuple(r) for r in db.session.execute(query)]
+    sums = [func.coalesce(func.sum(getattr(ReportCmgCell, f)), 0) for f in COUNT_FIELDS]
+    query = _grouped(filters, by, ReportCmgCell, func.sum(ReportCmgCell.reports), *sums)
+    people = dict(
+        db.session.execute(_grouped(filters, by, CmgMonthlyReport, members)).all()
+    )
+    out = []
+    for key, count, *values in db.session.execute(query):
+        key = None if key == 0 else key
+        if count:
+            out.append((key, int(count), people.get(key, 0), *values))
+    return out
+
+
+def cmg_activity(
+    filters: Filters, by: str = "group", raw: bool = False
+) -> list[Activity]:
+    """Sum CMG monthly reports by commune group or by commune, plus names."""
+    rows = _cmg_rows(filters, by, raw)
     ids = [r[0] for r in rows if r[0] is not None]
     model = CommuneGroup if by == "group" else Commune
     names = select(model).where(model.id.in_(ids))
@@ -108,7 +141,7 @@ def cmg_activity(filters: Filters, by: str = "group") -> list[Activity]:
                 label,
                 row[1],
                 row[2],
-                dict(zip(COUNT_FIELDS, row[3:], strict=True)),
+                dict(zip(COUNT_FIELDS, [int(v) for v in row[3:]], strict=True)),
                 groups.get(row[0]),
             )
         )

@@ -50,6 +50,12 @@ def cached(key: tuple, seconds: int, compute, fresh_after: float | None = None):
     return value
 
 
+def clear_cache() -> None:
+    """Forget every cached figure of this worker (a rebuild, a cold measurement)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 @dataclass(frozen=True)
 class Filters:
     """What a report is about: a period, a place and a track."""
@@ -130,10 +136,11 @@ def in_period_dates(column, filters: Filters) -> list:
     return out
 
 
-def in_months(filters: Filters) -> list:
+def in_months(filters: Filters, column=None) -> list:
+    column = CmgMonthlyReport.month if column is None else column
     out = []
     if filters.start:
-        out.append(CmgMonthlyReport.month >= filters.start.replace(day=1))
+        out.append(column >= filters.start.replace(day=1))
     if filters.end:
-        out.append(CmgMonthlyReport.month <= filters.end)
+        out.append(column <= filters.end)
     return out

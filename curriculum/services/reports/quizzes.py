@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import case, distinct, exists, func, literal, select
 
 from curriculum.content.model import Quiz
 from curriculum.extensions import db
@@ -11,7 +11,9 @@ from curriculum.models import (
     User,
     UserTrack,
 )
+from curriculum.models.summaries import MICRO, ReportCell
 from curriculum.services import grading
+from curriculum.services.reports import summary
 from curriculum.services.reports.filters import (
     Filters,
     in_period,
@@ -38,15 +40,15 @@ class QuizSummary:
         return 100.0 * self.passed / self.attempts if self.attempts else 0.0
 
 
-def quiz_summaries(filters: Filters) -> list[QuizSummary]:
-    """Summarise every quiz's attempts in the period, place and track (one query)."""
+def _raw_quizzes(filters: Filters, people: bool = True) -> dict:
+    """Return quiz -> [attempts, passed, percent sum, people] from the raw rows."""
     query = (
         select(
             QuizAttempt.quiz_key,
             func.count(),
-            func.count(distinct(QuizAttempt.user_id)),
             func.sum(case((QuizAttempt.passed.is_(True), 1), else_=0)),
-            func.avg(QuizAttempt.percent),
+            func.sum(QuizAttempt.percent),
+            func.count(distinct(QuizAttempt.user_id)) if people else literal(0),
         )
         .where(*in_period(QuizAttempt.submitted_at, filters))
         .group_by(QuizAttempt.quiz_key)
@@ -62,9 +64,80 @@ def quiz_summaries(filters: Filters) -> list[QuizSummary]:
                 UserTrack.track == filters.track,
             )
         )
+    return {
+        key: [attempts, int(passed or 0), float(total or 0), takers]
+        for key, attempts, passed, total, takers in db.session.execute(query)
+    }
+
+
+def _raw_people(filters: Filters) -> dict:
+    """Return quiz -> distinct people over the whole period (they do not add up)."""
+    query = (
+        select(QuizAttempt.quiz_key, func.count(distinct(QuizAttempt.user_id)))
+        .where(*in_period(QuizAttempt.submitted_at, filters))
+        .group_by(QuizAttempt.quiz_key)
+    )
+    if in_place(filters):
+        query = query.join(User, User.id == QuizAttempt.user_id).where(
+            *in_place(filters)
+        )
+    if filters.track:
+        query = query.where(
+            exists().where(
+                UserTrack.user_id == QuizAttempt.user_id,
+                UserTrack.track == filters.track,
+            )
+        )
+    return dict(db.session.execute(query).all())
+
+
+def _cells_quizzes(filters: Filters, months: tuple) -> dict:
+    track = summary.track_or_all(filters)
+    query = summary.grouped(
+        "attempt", filters, months, track, ReportCell.key, values=("n", "hits", "sum_a")
+    )
+    return {
+        key: [n, hits, int(total) / MICRO, 0]
+        for key, n, hits, total in db.session.execute(query)
+    }
+
+
+def quiz_summaries(filters: Filters, raw: bool = False) -> list[QuizSummary]:
+    """Summarise every quiz's attempts in the period, place and track.
+
+    Attempts, passes and the mean add up over months (cells, the period's edges
+    raw); people who attempted do not: over all time they are cells of their own
+    ("taker"), over a period they are counted from the raw rows.
+    """
+    if raw or filters.commune_id is not None:
+        sums = _raw_quizzes(filters)
+    else:
+        months, edges = summary.split(filters)
+        sums = _cells_quizzes(filters, months) if months else {}
+        for edge in edges:
+            for key, values in _raw_quizzes(edge, people=False).items():
+                mine = sums.setdefault(key, [0, 0, 0.0, 0])
+                sums[key] = [a + b for a, b in zip(mine, values, strict=True)]
+        if filters.start or filters.end:
+            takers = _raw_people(filters)
+        else:
+            takers = dict(
+                db.session.execute(
+                    summary.grouped(
+                        "taker",
+                        filters,
+                        (None, None),
+                        summary.track_or_all(filters),
+                        ReportCell.key,
+                    )
+                ).all()
+            )
+        for key, values in sums.items():
+            values[3] = takers.get(key, 0)
     return [
-        QuizSummary(key, attempts, people, int(passed or 0), float(mean or 0))
-        for key, attempts, people, passed, mean in db.session.execute(query)
+        QuizSummary(key, attempts, people, int(passed), total / attempts)
+        for key, (attempts, passed, total, people) in sums.items()
+        if attempts
     ]
 
 
