@@ -244,8 +244,11 @@
 
   function fetchInto(cache, urls) {
     return Promise.all(urls.map(function (url) {
-      return fetch(url, { credentials: "same-origin" }).then(function (res) {
-        if (!res.ok || res.redirected) throw new Error("not saved");
+      // A recording the player already fetched in pieces sits in the browser's cache as
+      // a partial response, which the Cache API refuses: fetch it whole again.
+      var whole = url.indexOf("/audio/") === 0 ? "reload" : "default";
+      return fetch(url, { credentials: "same-origin", cache: whole }).then(function (res) {
+        if (!res.ok || res.redirected || res.status === 206) throw new Error("not saved");
         return cache.put(url, res);
       });
     }));

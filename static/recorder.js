@@ -111,7 +111,8 @@
         .then(function (r) { return r.json(); })
         .then(function (answer) {
           if (answer.status === "saved") {
-            window.location.hash = part ? part.id : "";
+            // Back at this part, with the page as the server now has it.
+            if (part) history.replaceState(null, "", "#" + part.id);
             window.location.reload();
             return;
           }

@@ -444,3 +444,33 @@ def test_delete_removes_the_file_it_alone_used(app, narrator):
     assert db.session.scalar(select(func.count()).select_from(Narration)) == 1
     narration.delete(narrator, again)
     assert not audio.path_of(again.sha256).exists()
+
+
+def test_facilitators_play_the_narration_on_the_projector(
+    client, as_user, narrator, users, places
+):
+    from datetime import date
+
+    from curriculum.services import workshops
+
+    module, lesson = first_lesson()
+    target = narration.lesson_target(module.key, lesson.key, "s1")
+    part = narration.part_of(target)
+    kept = narration.record(narrator, target, "km", part.text_hash("km"), ogg_opus(2))
+    narration.review(users["admin"], kept, approve=True)
+    workshop = workshops.create_workshop(
+        users["facilitator"],
+        title="Workshop",
+        commune=places["pursat_a"],
+        starts_on=date(2025, 3, 1),
+        ends_on=date(2025, 3, 2),
+        module_keys=[module.key],
+        cofacilitators=[],
+        sessions_per_day=1,
+    )
+    as_user(users["facilitator"])
+    html = client.get(
+        f"/workshops/{workshop.id}/present/{module.key}/{lesson.key}?lang=km"
+    ).get_data(as_text=True)
+    assert f"/audio/{kept.sha256}.ogg" in html and "narration.js" in html
+    assert html.count("<audio") == 1

@@ -7,8 +7,10 @@ Khmer correction changes the text, so the recording then shows as stale to narra
 and is no longer played until it is recorded again.
 """
 
+import time
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from curriculum.content import catalog
@@ -88,23 +90,69 @@ def is_fresh(narration: Narration, part: Part) -> bool:
     return narration.text_hash == part.text_hash(narration.locale)
 
 
-def playable(parts: dict[str, Part], locale: str) -> dict[str, Narration]:
+@dataclass(frozen=True)
+class Heard:
+    """What a trainee's page needs of an approved recording."""
+
+    target: str
+    locale: str
+    text_hash: str
+    sha256: str
+    mime: str
+    size: int
+    duration_ms: int
+    state: str = "approved"
+
+
+def approved() -> dict[tuple[str, str], Heard]:
+    """Return every approved recording by (target, locale), kept by each worker.
+
+    Trainees' pages ask on every request; the list (a few hundred rows at most) is read
+    again at most every CONTENT_CHECK_SECONDS, as the catalogue checks for corrections,
+    so a lesson page costs no query for it.
+    """
+    state = current_app.extensions.setdefault("narrations", {"at": None, "rows": {}})
+    now = time.monotonic()
+    wait = current_app.config["CONTENT_CHECK_SECONDS"]
+    if state["at"] is None or now - state["at"] >= wait or wait <= 0:
+        rows = db.session.execute(
+            select(
+                Narration.target,
+                Narration.locale,
+                Narration.text_hash,
+                Narration.sha256,
+                Narration.mime,
+                Narration.size,
+                Narration.duration_ms,
+            ).where(Narration.state == "approved")
+        )
+        state["rows"] = {(r.target, r.locale): Heard(*r) for r in rows}
+        state["at"] = now
+    return state["rows"]
+
+
+def forget_approved() -> None:
+    """Make this worker read the approved recordings again (after its own change)."""
+    current_app.extensions.get("narrations", {})["at"] = None
+
+
+def playable(parts: dict[str, Part], locale: str) -> dict[str, Heard]:
     """Return {part key: recording} that trainees hear: approved and fresh."""
-    found = recordings(parts, locale)
+    found = approved()
     out = {}
     for target, part in parts.items():
-        narration = found.get((target, locale))
-        if narration and narration.state == "approved" and is_fresh(narration, part):
-            out[part.key] = narration
+        heard = found.get((target, locale))
+        if heard is not None and heard.text_hash == part.text_hash(locale):
+            out[part.key] = heard
     return out
 
 
-def for_lesson(module: Module, lesson: Lesson, locale: str) -> dict[str, Narration]:
+def for_lesson(module: Module, lesson: Lesson, locale: str) -> dict[str, Heard]:
     """Return what a trainee hears on a lesson page, by part key."""
     return playable(targets_of_lesson(module, lesson), locale) if lesson.parts else {}
 
 
-def for_quiz(quiz: Quiz, locale: str) -> dict[str, Narration]:
+def for_quiz(quiz: Quiz, locale: str) -> dict[str, Heard]:
     """Return what a trainee hears on a quiz page, by question key."""
     return playable(targets_of_quiz(quiz), locale)
 
@@ -154,6 +202,7 @@ def record(
         {"locale": locale, "bytes": prepared.size, "ms": prepared.duration_ms},
     )
     db.session.commit()
+    forget_approved()
     _forget_file(before)
     return narration
 
@@ -176,6 +225,7 @@ def review(user: User, narration: Narration, approve: bool) -> Narration:
         {"locale": narration.locale},
     )
     db.session.commit()
+    forget_approved()
     return narration
 
 
@@ -193,6 +243,7 @@ def delete(user: User, narration: Narration) -> None:
     )
     db.session.delete(narration)
     db.session.commit()
+    forget_approved()
     _forget_file(sha)
 
 
@@ -261,14 +312,12 @@ def coverage(modules, locale: str) -> dict[str, Coverage]:
     return out
 
 
-def module_audio(module: Module, locale: str) -> list[Narration]:
+def module_audio(module: Module, locale: str) -> list[Heard]:
     """Return the recordings a trainee hears in a module (to save it offline)."""
-    targets = module_targets(module)
-    found = recordings(targets, locale)
+    found = approved()
     return [
-        n
-        for target, part in targets.items()
-        if (n := found.get((target, locale)))
-        and n.state == "approved"
-        and is_fresh(n, part)
+        heard
+        for target, part in module_targets(module).items()
+        if (heard := found.get((target, locale))) is not None
+        and heard.text_hash == part.text_hash(locale)
     ]

@@ -47,6 +47,13 @@ from tests.browser.live_server import (
 from tests.browser.phone import BROWSER_LOCALE, TIMEZONE, VIEWPORT, Phone, Rig
 from tests.factories import require_all
 
+# A narrator records in the browser (test_narration.py): Chromium's fake microphone
+# (a beep), allowed without asking.
+FAKE_MICROPHONE = (
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+)
+
 
 def unavailable(reason: str) -> NoReturn:
     """Skip, or fail when REQUIRE_ALL_TESTS=1 (CI), for a missing tool."""
@@ -88,7 +95,9 @@ def browser(_sqlite_run):
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+            executable_path=executable,
+            args=[*CHROMIUM_ARGS, *FAKE_MICROPHONE],
+            headless=True,
         )
     except Exception:
         playwright.stop()
@@ -124,6 +133,7 @@ def live_server(_sqlite_run, _compiled_translations, tmp_path_factory):
         "SECRET_KEY": SECRET_KEY,
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
+        "NARRATION_DIR": str(folder / "narration"),  # not the project's instance/
     }
     flask_command(env, "db", "upgrade")
     printed = flask_command(env, "demo")
