@@ -7,6 +7,7 @@ from flask import Flask, abort, g, request
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import lazyload
@@ -165,6 +166,26 @@ def _init_template_gettext(app: Flask) -> None:
             kept = (locale, corrections, get_translations())
             g._page_translations = kept
         return kept[2]
+
+    fixed: dict = {}
+
+    def fixed_partial(name: str):
+        """Render a partial that depends only on the language, once per language.
+
+        The offline script's sentences (learn/_offline.html) are on every trainee page:
+        some twenty translated strings, rendered again on each request otherwise. A
+        reviewer's correction of the interface replaces the cache (its key changes).
+        """
+        corrections = app.extensions.get("ui_corrections") or (0, {})
+        key = (name, str(get_locale()), corrections[0], id(corrections))
+        html = fixed.get(key)
+        if html is None:
+            html = Markup(app.jinja_env.get_template(name).render())  # noqa: S704
+            fixed.clear() if len(fixed) > 64 else None
+            fixed[key] = html
+        return html
+
+    app.jinja_env.globals["fixed_partial"] = fixed_partial
 
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),

@@ -345,6 +345,23 @@ def test_an_interface_sentence_is_corrected_on_every_page(client, as_user, revie
     assert it.km in html and "វចនានុក្រមពាក្យ" not in html
 
 
+def test_a_correction_reaches_the_offline_sentences_rendered_once(
+    client, as_user, reviewer
+):
+    # learn/_offline.html is rendered once per language (app.fixed_partial): a
+    # correction must still show on the next page.
+    it = ui_item("Not saved")
+    as_user(reviewer)
+    before = client.get("/learn/glossary?lang=km").get_data(as_text=True)
+    assert f'data-not-saved="{it.km}"' in before
+    client.post(
+        f"/review/ui?part={it.part}",
+        data={"key": it.key, "action": "save", "km": "មិនទាន់បានរក្សាទុកនៅឡើយ"},
+    )
+    after = client.get("/learn/glossary?lang=km").get_data(as_text=True)
+    assert 'data-not-saved="មិនទាន់បានរក្សាទុកនៅឡើយ"' in after
+
+
 def test_an_interface_sentence_keeps_its_placeholders(client, as_user, reviewer):
     it = next(x for x in review.all_items() if x.group == "ui" and "%(" in x.en)
     as_user(reviewer)
