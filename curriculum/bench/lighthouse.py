@@ -68,6 +68,8 @@ def lighthouse_run(command: list[str], url: str, cookie: str, chrome: str) -> di
         )
         with open(out) as fh:
             report = json.load(fh)
+    if report.get("runtimeError"):  # e.g. the page answered 503: no figures to trust
+        raise ValueError(report["runtimeError"].get("message", "runtime error"))
     audits = report["audits"]
     items = audits["network-requests"]["details"]["items"]
     lcp_parts = audits["largest-contentful-paint-element"]["details"]["items"]
