@@ -474,3 +474,29 @@ def test_facilitators_play_the_narration_on_the_projector(
     ).get_data(as_text=True)
     assert f"/audio/{kept.sha256}.ogg" in html and "narration.js" in html
     assert html.count("<audio") == 1
+
+
+def test_hostile_fields_are_refused_without_leaving_the_site(client, as_user, narrator):
+    as_user(narrator)
+    data = {
+        "target": "lesson:../../etc/passwd#s1\r\nSet-Cookie: x=1",
+        "locale": "km",
+        "text_hash": "0" * 16,
+        "back": "https://evil.example/narration/",
+        "audio": (BytesIO(ogg_opus(2)), "a.ogg"),
+    }
+    response = client.post(
+        "/narration/record?lang=en", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/narration/"
+    assert flashes(client) == [
+        "This part is no longer in the curriculum. Reload the page."
+    ]
+    data["audio"] = (BytesIO(ogg_opus(2)), "a.ogg")
+    data["text_hash"] = "0" * 500
+    client.post(
+        "/narration/record?lang=en", data=data, content_type="multipart/form-data"
+    )
+    assert flashes(client) == ["The form was incomplete. Reload the page."]
+    assert db.session.scalar(select(func.count()).select_from(Narration)) == 0

@@ -185,6 +185,12 @@ def _back(default: str) -> str:
     return back if back.startswith("/narration/") and "//" not in back else default
 
 
+def _anchor(target: str) -> str:
+    """Return the id of a part's section on the narrator's page (a key of ours only)."""
+    key = target.rsplit("#", 1)[-1]
+    return f"part-{key}" if key.replace("-", "").replace("_", "").isalnum() else ""
+
+
 def _answer(ok: bool, text: str, back: str, anchor: str):
     wants_json = request.accept_mimetypes.best == "application/json"
     if ok or not wants_json:  # after a save, the recorder's script reloads the page
@@ -205,7 +211,7 @@ def record():
     if not form.validate_on_submit():
         errors = form.audio.errors or [_("The form was incomplete. Reload the page.")]
         return _answer(False, str(errors[0]), back, "")
-    anchor = "part-" + form.target.data.rsplit("#", 1)[-1]
+    anchor = _anchor(form.target.data)
     data = form.audio.data.read(request.max_content_length or 0)
     try:
         narration.record(
@@ -226,7 +232,7 @@ def review(narration_id: int):
     back = _back(url_for("narration.index"))
     if not form.validate_on_submit():
         abort(400)
-    anchor = "part-" + rec.target.rsplit("#", 1)[-1]
+    anchor = _anchor(rec.target)
     try:
         if form.decision.data == "delete":
             narration.delete(current_user, rec)
