@@ -5,18 +5,23 @@ from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import exists, select, update
+from sqlalchemy import distinct, exists, func, select, update
 
 from curriculum.content import catalog
 from curriculum.extensions import db
 from curriculum.models import (
+    Attendance,
     Certificate,
     CmgMonthlyReport,
+    Commune,
+    Enrolment,
     ModuleCompletion,
     QuizAttempt,
     ReportCell,
     SurveyResponse,
     User,
+    Workshop,
+    WorkshopSession,
 )
 from curriculum.services import (
     certificates,
@@ -27,6 +32,8 @@ from curriculum.services import (
     summaries,
     synthetic,
 )
+from curriculum.services.reports.filters import in_period_dates
+from curriculum.services.summaries import items
 from tests.factories import make_user
 
 
@@ -65,9 +72,47 @@ def _close(a, b) -> bool:
     return a == b
 
 
+def _workshops_raw(f):
+    """Workshop figures as first written: joins and COUNT(DISTINCT) over every row."""
+    where = [*in_period_dates(Workshop.starts_on, f)]
+    if f.province_id is not None:
+        where.append(Commune.province_id == f.province_id)
+    if f.commune_id is not None:
+        where.append(Workshop.commune_id == f.commune_id)
+    ids = select(Workshop.id).join(Commune, Commune.id == Workshop.commune_id)
+    ids = ids.where(*where).subquery()
+    workshops, sessions = db.session.execute(
+        select(func.count(distinct(ids.c.id)), func.count(WorkshopSession.id))
+        .select_from(ids)
+        .outerjoin(WorkshopSession, WorkshopSession.workshop_id == ids.c.id)
+    ).one()
+    attendances, participants = db.session.execute(
+        select(func.count(Attendance.id), func.count(distinct(Attendance.user_id)))
+        .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
+        .where(WorkshopSession.workshop_id.in_(select(ids.c.id)))
+    ).one()
+    enrolled = db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.workshop_id.in_(select(ids.c.id))
+        )
+    )
+    return reports.WorkshopFigures(
+        workshops, sessions, attendances, participants, enrolled
+    )
+
+
+def assert_item_grades_exact():
+    """Every stored item grade is what grading the attempt's answers gives now."""
+    for attempt in db.session.scalars(select(QuizAttempt)):
+        quiz = catalog().quiz(attempt.quiz_key)
+        if attempt.item_grades is not None:
+            assert attempt.item_grades == items.grades(quiz, attempt.answers)
+
+
 def assert_exact():
     """The stored cells equal the cells the raw rows make, and every report agrees."""
     db.session.expire_all()
+    assert_item_grades_exact()
     stored, stored_cmg = summaries.stored()
     raw, raw_cmg = summaries.computed_from_raw()
     assert stored == raw
@@ -82,7 +127,12 @@ def assert_exact():
         reports.Filters(province_id=province, track="police"),
         reports.Filters(start=today.replace(day=1), track="cmg"),
     ]
+    module_quizzes = [q for q in catalog().quizzes.values() if q.kind == "module"]
     for f in periods:
+        assert reports.workshop_figures(f) == _workshops_raw(f), f
+        for quiz in module_quizzes:
+            stored_items = reports.item_analysis(quiz, f)
+            assert _close(stored_items, reports.item_analysis(quiz, f, raw=True))
         for compute in (
             lambda raw: reports.reach(f, raw=raw),
             lambda raw: reports.funnel(f, catalog(), raw=raw),
@@ -335,3 +385,81 @@ def test_a_failed_rebuild_changes_nothing(app, places, monkeypatch):
     monkeypatch.undo()
     db.session.expire_all()
     assert summaries.stored() == right
+
+
+def test_item_analysis_reads_stored_grades_and_grades_the_rest(app, places):
+    """Attempts written without a flush or graded by other answers are graded."""
+    synthetic.generate(catalog(), 40, seed=5)  # bulk inserts: no item grades yet
+    quiz = max(
+        (q for q in catalog().quizzes.values() if q.kind == "module"),
+        key=lambda q: db.session.scalar(
+            select(func.count()).where(QuizAttempt.quiz_key == q.key)
+        ),
+    )
+    everyone = reports.Filters()
+    raw = reports.item_analysis(quiz, everyone, raw=True)
+    assert raw[1] > 0
+    assert not db.session.scalar(
+        select(func.count()).where(QuizAttempt.item_grades.is_not(None))
+    )
+    assert _close(reports.item_analysis(quiz, everyone), raw)
+    summaries.rebuild()  # flask reports rebuild stores them
+    db.session.expire_all()
+    assert not db.session.scalar(
+        select(func.count()).where(QuizAttempt.item_grades.is_(None))
+    )
+    assert_item_grades_exact()
+    assert _close(reports.item_analysis(quiz, everyone), raw)
+    # Grades stored by another version of the quiz's answers are not trusted.
+    some = db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.quiz_key == quiz.key).limit(5)
+    ).all()
+    for attempt in some:
+        db.session.execute(
+            update(QuizAttempt)
+            .where(QuizAttempt.id == attempt.id)
+            .values(item_grades={"v": "old", "s": 0.0, "r": []})
+        )
+    db.session.commit()
+    assert _close(reports.item_analysis(quiz, everyone), raw)
+    # A write through the session stores the grades again.
+    changed = [attempt.id for attempt in some]
+    for attempt in db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.id.in_(changed))
+    ):
+        attempt.answers = {k: list(v) for k, v in attempt.answers.items()} | {"x": []}
+    db.session.commit()
+    db.session.expire_all()
+    for attempt in db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.id.in_(changed))
+    ):
+        assert attempt.item_grades["v"] == items.fingerprint(quiz)
+    assert_item_grades_exact()
+
+
+def test_a_new_attempt_stores_its_item_grades(app, places):
+    person = make_user("t1", tracks=["police"], commune=places["pursat_a"])
+    quiz = catalog().quiz(
+        catalog().module(catalog().track("police").required[0]).quiz_key
+    )
+    rng = random.Random(4)
+    attempt, _created = quizzes.submit_attempt(
+        person,
+        quiz,
+        _answers(quiz, rng),
+        token=quizzes.new_attempt_token(),
+        locale="km",
+        catalog=catalog(),
+        enforce_policy=False,
+    )
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    assert attempt.item_grades == items.grades(quiz, attempt.answers)
+    assert attempt.item_grades["s"] == attempt.points
+    wrong = {q.key: [] for q in quiz.questions}
+    quizzes.regrade(attempt, quiz, wrong)
+    db.session.commit()
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    assert attempt.item_grades == items.grades(quiz, wrong)
+    assert attempt.item_grades["r"] == []

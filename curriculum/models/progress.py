@@ -62,6 +62,8 @@ class QuizAttempt(Submission, db.Model):
             "user_id",
             postgresql_include=["passed", "percent"],
         ),
+        # Item analysis reads a quiz's latest attempts from this index.
+        Index("ix_quiz_attempts_quiz_id", "quiz_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +74,10 @@ class QuizAttempt(Submission, db.Model):
     max_points: Mapped[float] = mapped_column(Float)
     percent: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool] = mapped_column(Boolean)
+    # Each question right or wrong, for item analysis: {"v": the quiz's grading
+    # fingerprint, "s": score, "r": keys of the questions right}; set on every flush
+    # (services/summaries/items.py), None until then for bulk inserts.
+    item_grades: Mapped[dict | None] = mapped_column(JSON)
 
     def __repr__(self) -> str:
         return f"<QuizAttempt {self.user_id} {self.quiz_key} {self.percent}>"

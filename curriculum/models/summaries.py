@@ -25,11 +25,20 @@ report_cmg_cells: CMG monthly reports summed per (month, commune).
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Integer, String, event
+from sqlalchemy import BigInteger, Date, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from curriculum.extensions import db
+from curriculum.models.people import User
+from curriculum.models.progress import (
+    Certificate,
+    LessonView,
+    ModuleCompletion,
+    QuizAttempt,
+    SurveyResponse,
+)
 from curriculum.models.reports import COUNT_FIELDS
+from curriculum.models.workshops import Workshop
 
 TIMELESS = date(1970, 1, 1)  # the month of a figure over all time (kind "taker")
 MICRO = 1_000_000  # percent sums are kept as integers: exact under any order of writes
@@ -94,6 +103,19 @@ class ReportCmgCell(db.Model):
 
 CMG_KEYS = ("month", "commune_id")
 CMG_VALUES = ("reports", *COUNT_FIELDS)
+
+
+# The days before and after a period's whole months are read from the raw rows, by the
+# time of each event: these indexes keep those reads to the rows of those days.
+EDGE_INDEXES = (
+    Index("ix_users_created_at", User.created_at),
+    Index("ix_lesson_views_first_at", LessonView.first_at),
+    Index("ix_quiz_attempts_submitted_at", QuizAttempt.submitted_at),
+    Index("ix_module_completions_completed_at", ModuleCompletion.completed_at),
+    Index("ix_certificates_issued_at", Certificate.issued_at),
+    Index("ix_survey_responses_submitted_at", SurveyResponse.submitted_at),
+    Index("ix_workshops_starts_on", Workshop.starts_on),
+)
 
 
 # Every session's flush keeps the cells in step (curriculum/services/summaries): hooked

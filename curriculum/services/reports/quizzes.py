@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, exists, func, literal, select
+from sqlalchemy import JSON, case, distinct, exists, func, literal, select, type_coerce
 
 from curriculum.content.model import Quiz
 from curriculum.extensions import db
@@ -12,13 +12,13 @@ from curriculum.models import (
     UserTrack,
 )
 from curriculum.models.summaries import MICRO, ReportCell
-from curriculum.services import grading
 from curriculum.services.reports import summary
 from curriculum.services.reports.filters import (
     Filters,
     in_period,
     in_place,
 )
+from curriculum.services.summaries import items
 
 ITEM_SAMPLE = 3000  # item analysis reads at most this many recent attempts of a quiz
 
@@ -151,39 +151,77 @@ class Item:
     answered: int
 
 
-def item_analysis(quiz: Quiz, filters: Filters) -> tuple[list[Item], int]:
-    """Analyse a quiz's questions over its latest attempts; return items and sample size."""
+def _latest(quiz: Quiz, filters: Filters, column):
+    """Return the select of a column of the quiz's latest attempts in the filters."""
     query = (
-        select(QuizAttempt.answers)
-        .join(User, User.id == QuizAttempt.user_id)
+        select(column)
         .where(
             QuizAttempt.quiz_key == quiz.key,
-            *in_place(filters),
             *in_period(QuizAttempt.submitted_at, filters),
         )
         .order_by(QuizAttempt.id.desc())
         .limit(ITEM_SAMPLE)
     )
+    if in_place(filters):
+        query = query.join(User, User.id == QuizAttempt.user_id).where(
+            *in_place(filters)
+        )
     if filters.track:
         query = query.where(
             exists().where(
-                UserTrack.user_id == User.id, UserTrack.track == filters.track
+                UserTrack.user_id == QuizAttempt.user_id,
+                UserTrack.track == filters.track,
             )
         )
-    graded = []
-    for answers in db.session.scalars(query):
-        result = grading.grade(quiz, answers or {})
-        graded.append((result.score, {r.key: r.correct for r in result.questions}))
+    return query
+
+
+def _graded(quiz: Quiz, filters: Filters, raw: bool) -> list[tuple[float, set]]:
+    """Return (score, questions right) of the latest attempts, newest first.
+
+    Read from each attempt's stored item grades, in one query that brings the answers
+    only of the attempts without current ones (a bulk insert, answers corrected
+    since): those are graded here, as is every attempt with `raw`.
+    """
+    current = items.fingerprint(quiz)
+    if raw:
+        answers = _latest(quiz, filters, QuizAttempt.answers)
+        rows = [(None, a) for a in db.session.scalars(answers)]
+    else:
+        fresh = QuizAttempt.item_grades["v"].as_string() == current
+        rows = db.session.execute(
+            _latest(quiz, filters, QuizAttempt.item_grades).add_columns(
+                type_coerce(case((fresh, None), else_=QuizAttempt.answers), JSON)
+            )
+        ).all()
+    out = []
+    for stored, answers in rows:
+        if not items.valid(stored, current):
+            stored = items.grades(quiz, answers, current)
+        out.append((stored["s"], set(stored["r"])))
+    return out
+
+
+def item_analysis(
+    quiz: Quiz, filters: Filters, raw: bool = False
+) -> tuple[list[Item], int]:
+    """Analyse a quiz's questions over its latest attempts; return items and sample size.
+
+    The latest ITEM_SAMPLE attempts in the filters, by their stored item grades
+    (`raw`: every one graded again from its answers, what the tests compare with).
+    """
+    graded = _graded(quiz, filters, raw)
     n = len(graded)
     if not n:
         return [], 0
     graded.sort(key=lambda g: g[0])
     cut = max(1, round(n * 0.27))
     lower, upper = graded[:cut], graded[-cut:]
-    items = []
+    out = []
     for question in quiz.questions:
-        right = sum(1 for _, r in graded if r[question.key])
-        up = sum(1 for _, r in upper if r[question.key]) / len(upper)
-        low = sum(1 for _, r in lower if r[question.key]) / len(lower)
-        items.append(Item(question.key, 100.0 * right / n, up - low, n))
-    return items, n
+        key = question.key
+        right = sum(1 for _, r in graded if key in r)
+        up = sum(1 for _, r in upper if key in r) / len(upper)
+        low = sum(1 for _, r in lower if key in r) / len(lower)
+        out.append(Item(key, 100.0 * right / n, up - low, n))
+    return out, n

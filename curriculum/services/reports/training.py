@@ -38,8 +38,39 @@ class WorkshopFigures:
     enrolled: int
 
 
+def _everything(filters: Filters) -> bool:
+    return not (
+        filters.start
+        or filters.end
+        or filters.province_id is not None
+        or filters.commune_id is not None
+    )
+
+
+def _attendance(filters: Filters, ids) -> tuple[int, int]:
+    """Return (attendances, distinct participants) of the workshops `ids` selects.
+
+    Counted per person (GROUP BY, which PostgreSQL reads in the order of the
+    person index) rather than with COUNT(DISTINCT), which sorted 300,000 rows. With
+    no period and no place every attendance counts (its session, workshop and commune
+    are NOT NULL foreign keys): no join at all.
+    """
+    per_person = select(Attendance.user_id, func.count().label("n")).group_by(
+        Attendance.user_id
+    )
+    if not _everything(filters):
+        per_person = per_person.join(
+            WorkshopSession, WorkshopSession.id == Attendance.session_id
+        ).where(WorkshopSession.workshop_id.in_(select(ids.c.id)))
+    people = per_person.subquery()
+    attendances, participants = db.session.execute(
+        select(func.coalesce(func.sum(people.c.n), 0), func.count()).select_from(people)
+    ).one()
+    return int(attendances), participants
+
+
 def workshop_figures(filters: Filters) -> WorkshopFigures:
-    """Count workshops, sessions and attendance in the period and place (three queries)."""
+    """Count workshops, sessions and attendance in the period and place (four queries)."""
     where = [*in_period_dates(Workshop.starts_on, filters)]
     if filters.province_id is not None:
         where.append(Commune.province_id == filters.province_id)
@@ -56,18 +87,12 @@ def workshop_figures(filters: Filters) -> WorkshopFigures:
         .select_from(ids)
         .outerjoin(WorkshopSession, WorkshopSession.workshop_id == ids.c.id)
     ).one()
-    attendances, participants = db.session.execute(
-        select(func.count(Attendance.id), func.count(distinct(Attendance.user_id)))
-        .join(WorkshopSession, WorkshopSession.id == Attendance.session_id)
-        .where(WorkshopSession.workshop_id.in_(select(ids.c.id)))
-    ).one()
-    enrolled = db.session.scalar(
-        select(func.count(Enrolment.id)).where(
-            Enrolment.workshop_id.in_(select(ids.c.id))
-        )
-    )
+    attendances, participants = _attendance(filters, ids)
+    enrolled = select(func.count(Enrolment.id))
+    if not _everything(filters):
+        enrolled = enrolled.where(Enrolment.workshop_id.in_(select(ids.c.id)))
     return WorkshopFigures(
-        workshops, sessions, attendances, participants, enrolled or 0
+        workshops, sessions, attendances, participants, db.session.scalar(enrolled) or 0
     )
 
 

@@ -11,7 +11,11 @@ writes (a quiz submitted online or from a paper sheet, a hub import, a regrade, 
 correction, a deletion), the summaries move with it, in its transaction, and are
 rolled back with it. Bulk inserts (the synthetic population) call `add_people`.
 
-`rebuild` recomputes every cell from the raw rows in one transaction.
+Each attempt also carries its questions right or wrong for item analysis
+(items.py), set in the same hook.
+
+`rebuild` recomputes every cell from the raw rows in one transaction, and stores the
+item grades of the attempts that lack current ones.
 """
 
 from collections import defaultdict
@@ -38,6 +42,7 @@ from curriculum.models.summaries import (
     ReportCell,
     ReportCmgCell,
 )
+from curriculum.services.summaries import items
 from curriculum.services.summaries.cells import (
     ALL_KINDS,
     cmg_contributions,
@@ -107,6 +112,7 @@ def _touched(session) -> tuple[dict[int, set], set[int]]:
 
 def before_flush(session, _context, _instances) -> None:
     """Read the contributions of the people a flush is about to change."""
+    items.on_flush(session)
     people, members = _touched(session)
     if not people and not members:
         session.info.pop(PENDING, None)
@@ -238,11 +244,18 @@ def stored() -> tuple[dict, dict]:
     return cells, cmg
 
 
-def rebuild() -> tuple[int, int]:
-    """Recompute every summary from the raw rows, all or nothing; return the cells."""
+def rebuild(catalog=None) -> tuple[int, int]:
+    """Recompute every summary from the raw rows, all or nothing; return the cells.
+
+    With the catalogue (the app's by default), also store the item grades of every
+    attempt that lacks current ones.
+    """
     try:
         cells, cmg = computed_from_raw()
         conn = db.session.connection()
+        catalog = catalog if catalog is not None else items.app_catalog()
+        if catalog is not None:
+            items.fill(conn, catalog)
         conn.execute(delete(ReportCell))
         conn.execute(delete(ReportCmgCell))
         _apply(conn, ReportCell, CELL_KEYS, CELL_VALUES, cells)
