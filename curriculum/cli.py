@@ -140,15 +140,28 @@ def reset_password_command(username, password):
     default=None,
     help="Also add this many synthetic trainees with attempts, workshops and reports.",
 )
+@click.option(
+    "--attempts",
+    type=click.IntRange(0, 50_000_000),
+    default=None,
+    help="With --scale: this many quiz attempts in all (default: 5 per trainee).",
+)
 @click.option("--seed", type=int, default=2026, show_default=True)
 @with_appcontext
-def demo_command(if_empty, scale, seed):
+def demo_command(if_empty, scale, attempts, seed):
     """Create demo places and one account of every role; print the passwords."""
+    if attempts is not None and not scale:
+        raise click.ClickException("--attempts needs --scale")
     if scale:
         if not demo.has_users():
             _print_accounts(demo.create_demo(current_app.extensions["catalog"]))
         started = time.perf_counter()
-        made = synthetic.generate(current_app.extensions["catalog"], scale, seed)
+        try:
+            made = synthetic.generate(
+                current_app.extensions["catalog"], scale, seed, attempts
+            )
+        except synthetic.TooManyAttempts as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(
             f"Synthetic data in {time.perf_counter() - started:.0f} s: "
             f"{made.trainees} trainees, {made.attempts} attempts, "
