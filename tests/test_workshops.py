@@ -269,8 +269,48 @@ def test_list_shows_only_the_facilitators_own_workshops(client, users, as_user, 
     as_user(partner)
     html = client.get("/workshops/").get_data(as_text=True)
     assert "Shared workshop" in html and f'/workshops/{mine.id}"' not in html
-    listed = {item.workshop.id for item in workshops.workshops_for(users["admin"])}
+    listed = {
+        item.workshop.id for item in workshops.workshops_for(users["admin"]).items
+    }
     assert listed == {mine.id, shared.id}
+
+
+def test_the_list_comes_a_page_at_a_time_with_filters(client, users, as_user, places):
+    from datetime import timedelta
+
+    made = []
+    for i in range(workshops.LIST_PAGE + 5):
+        w = make_workshop(
+            users["facilitator"], places["pursat_a" if i % 2 else "prey_veng"]
+        )
+        w.starts_on += timedelta(days=i % 7)  # several share a first day
+        w.title = f"Workshop {i}" + (" 100%_done" if i == 3 else "")
+        made.append(w)
+    db.session.commit()
+    first = workshops.workshops_for(users["admin"])
+    assert len(first.items) == workshops.LIST_PAGE and first.after
+    second = workshops.workshops_for(users["admin"], after=first.after)
+    assert len(second.items) == 5 and second.after is None
+    seen = [i.workshop.id for i in first.items + second.items]
+    assert sorted(seen) == sorted(w.id for w in made)  # each once
+    order = [(i.workshop.starts_on, i.workshop.id) for i in first.items + second.items]
+    assert order == sorted(order, reverse=True)
+    pursat = places["pursat_a"].province_id
+    mine = workshops.workshops_for(users["admin"], province_id=pursat, limit=None)
+    assert {i.workshop.id for i in mine.items} == {w.id for w in made[1::2]}
+    assert [
+        i.workshop.title
+        for i in workshops.workshops_for(users["admin"], title="100%_").items
+    ] == ["Workshop 3 100%_done"]
+    assert workshops.workshops_for(users["admin"], title="%%").items == []  # literal
+    # The page: filters kept in the next link; a broken cursor shows the first page.
+    as_user(users["admin"])
+    html = client.get("/workshops/?lang=en&province=15").get_data(as_text=True)
+    assert html.count('<li class="card">') == len(made[1::2])
+    html = client.get("/workshops/?lang=en").get_data(as_text=True)
+    assert f"after={first.after}" in html
+    broken = client.get("/workshops/?after=';drop table workshops;--&lang=en")
+    assert broken.status_code == 200 and "Workshop" in broken.get_data(as_text=True)
 
 
 # -- sessions --------------------------------------------------------------------------

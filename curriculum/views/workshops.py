@@ -31,9 +31,25 @@ bp.register_error_handler(workshops.WorkshopError, refused)
 @bp.route("/")
 @require(can_manage_workshops)
 def index():
-    """List the workshops the facilitator runs (admins: all)."""
+    """List the workshops the facilitator runs (admins: all), a page at a time."""
+    provinces = db.session.scalars(select(Province).order_by(Province.code)).all()
+    code = request.args.get("province", "")
+    province = next((p for p in provinces if p.code == code), None)
+    title = request.args.get("q", "")[:100]
+    page = workshops.workshops_for(
+        current_user,
+        province_id=province.id if province else None,
+        title=title,
+        after=request.args.get("after", "")[:40] or None,
+    )
     return render_template(
-        "workshops/index.html", listed=workshops.workshops_for(current_user)
+        "workshops/index.html",
+        page=page,
+        listed=page.items,
+        provinces=provinces,
+        province=province,
+        title=title,
+        first=not request.args.get("after"),
     )
 
 

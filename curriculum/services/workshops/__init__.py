@@ -117,9 +117,11 @@ from curriculum.services.workshops.schedule import (
     update_workshop,
     workshops_for,
 )
+from curriculum.services.workshops.schedule import PAGE as LIST_PAGE
 
 __all__ = [
     "FACILITATOR_ROLES",
+    "LIST_PAGE",
     "IMPORT_REASONS",
     "MAX_DAYS",
     "MAX_IMPORT_ROWS",

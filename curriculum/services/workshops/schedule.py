@@ -37,22 +37,84 @@ class Listed:
     participants: int
 
 
-def workshops_for(user: User) -> list[Listed]:
-    """Return the workshops a user runs (admins: all), newest first, with counts."""
-    counts = (
-        select(Enrolment.workshop_id, func.count(Enrolment.id).label("n"))
-        .group_by(Enrolment.workshop_id)
-        .subquery()
-    )
+PAGE = 30  # workshops a page: a national admin may have thousands
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the workshop list and the cursor of the next (None: the last)."""
+
+    items: list[Listed]
+    after: str | None
+
+
+def cursor(workshop: Workshop) -> str:
+    """Return the cursor just past a workshop: its first day and id."""
+    return f"{workshop.starts_on.isoformat()}.{workshop.id}"
+
+
+def _parse_cursor(text: str | None) -> tuple[date, int] | None:
+    day, _, ident = (text or "").partition(".")
+    try:
+        return date.fromisoformat(day), int(ident)
+    except ValueError:
+        return None
+
+
+def workshops_for(
+    user: User,
+    *,
+    province_id: int | None = None,
+    title: str = "",
+    after: str | None = None,
+    limit: int | None = PAGE,
+) -> Page:
+    """Return a page of the workshops a user runs (admins: all), newest first.
+
+    Keyset-paged on (first day, id), so a page costs the same however many workshops
+    there are; `province_id` and `title` (a part of it) narrow the list. The
+    participants are counted for the page's workshops only.
+    """
     query = (
-        select(Workshop, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.workshop_id == Workshop.id)
+        select(Workshop)
+        .where(managed_workshops_filter(user))
         .order_by(Workshop.starts_on.desc(), Workshop.id.desc())
     )
-    query = query.where(managed_workshops_filter(user))
-    rows = db.session.execute(query).all()
-    _load_communes([workshop for workshop, _ in rows])
-    return [Listed(workshop, count) for workshop, count in rows]
+    if province_id is not None:
+        query = query.join(Commune, Commune.id == Workshop.commune_id).where(
+            Commune.province_id == province_id
+        )
+    if title.strip():
+        text = title.strip()[:100]
+        query = query.where(
+            func.lower(Workshop.title).contains(text.lower(), autoescape=True)
+        )
+    past = _parse_cursor(after)
+    if past is not None:
+        day, ident = past
+        query = query.where(
+            (Workshop.starts_on < day)
+            | ((Workshop.starts_on == day) & (Workshop.id < ident))
+        )
+    if limit is not None:
+        query = query.limit(limit + 1)
+    found = list(db.session.scalars(query))
+    more = limit is not None and len(found) > limit
+    found = found[:limit] if limit is not None else found
+    counts = (
+        dict(
+            db.session.execute(
+                select(Enrolment.workshop_id, func.count(Enrolment.id))
+                .where(Enrolment.workshop_id.in_([w.id for w in found]))
+                .group_by(Enrolment.workshop_id)
+            ).all()
+        )
+        if found
+        else {}
+    )
+    _load_communes(found)
+    items = [Listed(w, counts.get(w.id, 0)) for w in found]
+    return Page(items, cursor(found[-1]) if more else None)
 
 
 def _load_communes(workshops: list[Workshop]) -> None:
