@@ -435,6 +435,8 @@ def test_members_export_has_only_the_needed_fields_and_is_audited(
         "Review due",
     )
     assert rows[1][0] == person.display_name and len(rows) == 2
+    decided = db.session.scalar(select(func.max(Decision.decided_at)))
+    assert rows[1][4] == decided.date().isoformat()  # the approval's day
     assert NOTE not in str(rows)
     csv = client.post("/committee/export", data={"format": "csv"})
     assert (

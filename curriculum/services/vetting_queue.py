@@ -48,7 +48,7 @@ from curriculum.permissions import scope_filter, scope_of
 from curriculum.services.vetting import (  # the rules this page follows
     CMG_TRACK,
     QueueRow,
-    candidates_in_scope,
+    _scoped_candidates,
     criteria_states,
     load_facts,
     required_modules,
@@ -410,31 +410,25 @@ def communes_with_candidates(staff: User) -> list[Commune]:
 
 
 def approved_members(staff: User) -> list[tuple[User, VettingCase, date | None]]:
-    """Return approved members in scope with their case and approval date."""
-    people = {p.id: p for p in candidates_in_scope(staff)}
-    if not people:
-        return []
-    cases = db.session.scalars(
-        select(VettingCase).where(
-            VettingCase.candidate_id.in_(list(people)), VettingCase.state == "approved"
-        )
-    ).all()
-    approved_on = (
-        dict(
-            db.session.execute(
-                select(Decision.case_id, func.max(Decision.decided_at))
-                .where(
-                    Decision.case_id.in_([c.id for c in cases]),
-                    Decision.outcome == "approve",
-                )
-                .group_by(Decision.case_id)
-            ).all()
-        )
-        if cases
-        else {}
+    """Return approved members in scope with their case and approval date, by name.
+
+    One query: the approved cases are joined in SQL, so a national admin's list costs
+    the members, not every CMG candidate of the country loaded first.
+    """
+    approved_at = (
+        select(Decision.case_id, func.max(Decision.decided_at).label("at"))
+        .where(Decision.outcome == "approve")
+        .group_by(Decision.case_id)
+        .subquery()
     )
-    rows = []
-    for case in cases:
-        when = approved_on.get(case.id)
-        rows.append((people[case.candidate_id], case, when.date() if when else None))
-    return sorted(rows, key=lambda r: r[0].display_name)
+    query = (
+        _scoped_candidates(staff)
+        .join(VettingCase, VettingCase.candidate_id == User.id)
+        .outerjoin(approved_at, approved_at.c.case_id == VettingCase.id)
+        .where(VettingCase.state == "approved")
+        .add_columns(VettingCase, approved_at.c.at)
+    )
+    return [
+        (person, case, when.date() if when else None)
+        for person, case, when in db.session.execute(query).unique()
+    ]
