@@ -24,7 +24,6 @@ from curriculum.models import (
     SurveyResponse,
 )
 from curriculum.services.certificates import new_code
-from curriculum.services.summaries import items
 
 PAPER_TRIES = 2  # sheets after a locked quiz, entered by a facilitator
 NEVER = 0.1  # share of trainees who never answer a quiz (when the total allows)
@@ -53,7 +52,6 @@ class _Quiz:
     pass_mark: float
     online: int  # max_attempts (0: no limit, counted as 3)
     questions: list  # (key, points, correct answer, wrong choices, difficulty)
-    grading: str  # the fingerprint of its grading, for the stored item grades
 
 
 def quizzes(rng, catalog) -> dict[str, list[_Quiz]]:
@@ -85,7 +83,6 @@ def quizzes(rng, catalog) -> dict[str, list[_Quiz]]:
                     quiz.pass_mark or 0,
                     quiz.max_attempts or 3,
                     questions,
-                    items.fingerprint(quiz),
                 )
             )
         out[track.key] = path
@@ -217,13 +214,11 @@ class Trainee:
         rng, quiz = self.rng, self.path[i]
         self._advance(mode, later)
         practice = PRACTICE * self.used[i]
-        answers, right, right_keys = {}, 0.0, []
+        answers, right = {}, 0.0
         for key, points, correct, wrong, difficulty in quiz.questions:
             ok = not wrong or rng.random() < self.ability - difficulty + practice
             answers[key] = correct if ok else [rng.choice(wrong)]
-            if ok:
-                right += points
-                right_keys.append(key)
+            right += points if ok else 0
         percent = 100.0 * right / quiz.max_points
         passed = percent >= quiz.pass_mark
         token = f"syn-{self.uid}-{quiz.key}-{self.used[i]}"
@@ -238,9 +233,6 @@ class Trainee:
                 "idempotency_key": token,
                 "seed": int(hashlib.sha256(token.encode()).hexdigest()[:7], 16),
                 "answers": answers,
-                # what grading these answers gives (summaries/items.py), stored as
-                # the flush hook would, so item analysis need not grade them again
-                "item_grades": {"v": quiz.grading, "s": right, "r": right_keys},
                 "points": right,
                 "max_points": quiz.max_points,
                 "percent": percent,
