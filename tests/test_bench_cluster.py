@@ -66,3 +66,14 @@ def test_a_figure_not_measured_is_listed_with_the_reason(capsys):
     assert checks[0]["met"] is None
     print_checks(checks)
     assert "not measured: nginx is not installed" in capsys.readouterr().out
+
+
+def test_cold_report_times_against_their_target():
+    from curriculum.bench.targets import REPORTS
+
+    rows = [
+        {"page": "overview report", "cold_ms": 299.9},
+        {"page": "cmg report", "cold_ms": 300.0},
+    ]
+    verdicts = {c["page"]: c["met"] for c in check(rows, REPORTS)}
+    assert verdicts == {"overview report": True, "cmg report": False}
