@@ -14,7 +14,7 @@ from curriculum.content.parts import lesson_parts, split_html
 from curriculum.extensions import db
 from curriculum.models import AuditEvent, Narration
 from curriculum.services import audio, narration, offline, review
-from tests.factories import make_user, require_all
+from tests.factories import make_user, make_workshop, require_all
 
 
 def _ffmpeg() -> str:
@@ -88,6 +88,15 @@ def _own_folder(app, tmp_path):
 def converter(app):
     """The server has ffmpeg (skipped, or failed in CI, when this machine has none)."""
     app.config["FFMPEG"] = _ffmpeg()
+
+
+def approved_part(narrator, admin, target, seconds=2):
+    """Record a part (no converter: an Ogg Opus stream) and have an admin approve it."""
+    part = narration.part_of(target)
+    kept = narration.record(
+        narrator, target, "km", part.text_hash("km"), ogg_opus(seconds)
+    )
+    return narration.review(admin, kept, approve=True)
 
 
 def first_lesson():
@@ -327,9 +336,7 @@ def test_without_ffmpeg_only_ogg_opus_is_kept(app, narrator):
 def test_a_changed_text_makes_the_recording_stale(client, as_user, narrator, users):
     module, lesson = first_lesson()
     target = narration.lesson_target(module.key, lesson.key, "s1")
-    part = narration.part_of(target)
-    kept = narration.record(narrator, target, "km", part.text_hash("km"), ogg_opus(2))
-    narration.review(users["admin"], kept, approve=True)
+    kept = approved_part(narrator, users["admin"], target)
     assert "s1" in narration.for_lesson(module, lesson, "km")
     # A reviewer corrects a paragraph of that section: the recording no longer matches.
     item = next(
@@ -449,24 +456,11 @@ def test_delete_removes_the_file_it_alone_used(app, narrator):
 def test_facilitators_play_the_narration_on_the_projector(
     client, as_user, narrator, users, places
 ):
-    from datetime import date
-
-    from curriculum.services import workshops
-
     module, lesson = first_lesson()
     target = narration.lesson_target(module.key, lesson.key, "s1")
-    part = narration.part_of(target)
-    kept = narration.record(narrator, target, "km", part.text_hash("km"), ogg_opus(2))
-    narration.review(users["admin"], kept, approve=True)
-    workshop = workshops.create_workshop(
-        users["facilitator"],
-        title="Workshop",
-        commune=places["pursat_a"],
-        starts_on=date(2025, 3, 1),
-        ends_on=date(2025, 3, 2),
-        module_keys=[module.key],
-        cofacilitators=[],
-        sessions_per_day=1,
+    kept = approved_part(narrator, users["admin"], target)
+    workshop = make_workshop(
+        users["facilitator"], places["pursat_a"], modules=[module.key]
     )
     as_user(users["facilitator"])
     html = client.get(
