@@ -10,7 +10,13 @@
   function t(name) { return strings ? strings.getAttribute("data-" + name) || "" : ""; }
 
   if ("serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* online only */ });
+    // After the page has loaded: installing the worker fetches the static files, which
+    // would otherwise compete with the lesson for a slow connection on a first visit.
+    var register = function () {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* online only */ });
+    };
+    if (document.readyState === "complete") register();
+    else window.addEventListener("load", register);
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data && event.data.type === "send-queue") sendQueue();
     });
