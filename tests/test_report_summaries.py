@@ -342,6 +342,42 @@ def test_a_write_rolled_back_leaves_the_summaries_as_they_were(app, places):
     assert summaries.stored() == before
 
 
+def test_a_person_moved_between_two_writes_of_one_transaction_is_counted_where_he_is(
+    app, places
+):
+    # The person rows a transaction read are kept for its next flushes, until a flush
+    # writes a person: a move in the middle must not leave the old place in the cells.
+    person = make_user("t2", tracks=["police"], commune=places["pursat_a"])
+    quiz = catalog().quiz(
+        catalog().module(catalog().track("police").required[0]).quiz_key
+    )
+
+    def attempt(key):
+        db.session.add(
+            QuizAttempt(
+                user_id=person.id,
+                quiz_key=quiz.key,
+                idempotency_key=key,
+                answers={},
+                points=1.0,
+                max_points=2.0,
+                percent=50.0,
+                passed=False,
+                content_version="t",
+                locale="km",
+            )
+        )
+        db.session.flush()
+
+    attempt("m1")
+    person.commune_id = places["prey_veng"].id
+    person.province_id = places["prey_veng"].province_id
+    db.session.flush()
+    attempt("m2")
+    db.session.commit()
+    assert_exact()
+
+
 def test_flask_reports_rebuild_recomputes_everything(app, places):
     synthetic.generate(catalog(), 25, seed=7)
     right = summaries.stored()

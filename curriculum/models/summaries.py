@@ -132,3 +132,12 @@ def _after_flush(session, context) -> None:
     from curriculum.services.summaries import after_flush
 
     after_flush(session, context)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _transaction_ended(session, *_args) -> None:
+    from curriculum.services.summaries import forget_people
+
+    forget_people(session)

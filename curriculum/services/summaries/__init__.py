@@ -47,6 +47,7 @@ from curriculum.services.summaries.cells import (
     ALL_KINDS,
     cmg_contributions,
     contributions,
+    people_of,
 )
 
 KINDS_OF = {
@@ -110,9 +111,32 @@ def _touched(session) -> tuple[dict[int, set], set[int]]:
     return people, members
 
 
+PEOPLE = "report_summaries_people"  # person rows read in this transaction
+
+
+def _known(session, conn, ids):
+    return people_of(conn, list(ids), session.info.setdefault(PEOPLE, {}))
+
+
+def _changes_people(session) -> bool:
+    """Return True when a flush writes a person or a track (their rows are read again)."""
+    return any(
+        isinstance(obj, (User, UserTrack))
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
+def forget_people(session) -> None:
+    """Drop the person rows kept for this transaction (at its end)."""
+    session.info.pop(PEOPLE, None)
+
+
 def before_flush(session, _context, _instances) -> None:
     """Read the contributions of the people a flush is about to change."""
     items.on_flush(session)
+    if _changes_people(session):
+        session.info[PEOPLE + "_changed"] = True
+        forget_people(session)
     people, members = _touched(session)
     if not people and not members:
         session.info.pop(PENDING, None)
@@ -130,7 +154,9 @@ def before_flush(session, _context, _instances) -> None:
     session.info[PENDING] = (
         set(people),
         kinds,
-        contributions(conn, list(people), kinds, dialect) if people else {},
+        contributions(conn, list(people), kinds, dialect, _known(session, conn, people))
+        if people
+        else {},
         members,
         cmg_contributions(conn, list(members)) if members else {},
     )
@@ -139,6 +165,8 @@ def before_flush(session, _context, _instances) -> None:
 def after_flush(session, _context) -> None:
     """Add to the cells what the flush changed in its people's contributions."""
     pending = session.info.pop(PENDING, None)
+    if session.info.pop(PEOPLE + "_changed", False):
+        forget_people(session)  # the flush wrote people: read them as they are now
     people, members = _touched(session)  # new rows have their ids now
     if pending is None and not people and not members:
         return
@@ -154,7 +182,9 @@ def after_flush(session, _context) -> None:
     members_all = sorted(before_members | members)
     conn = session.connection()
     if ids:
-        new = contributions(conn, ids, kinds, conn.dialect.name)
+        new = contributions(
+            conn, ids, kinds, conn.dialect.name, _known(session, conn, ids)
+        )
         _apply(conn, ReportCell, CELL_KEYS, CELL_VALUES, _minus(new, old))
     if members_all:
         new_cmg = cmg_contributions(conn, members_all)

@@ -69,6 +69,22 @@ def _people(conn, ids):
     return people, tracks
 
 
+def people_of(conn, ids, cache: dict):
+    """Return (people, tracks) for `ids`, reading only those not in `cache` yet.
+
+    A write's before and after readings, and the flushes of one transaction, need the
+    same people: their rows are read once while no flush changes a person or a track.
+    """
+    missing = [i for i in ids if i not in cache]
+    if missing:
+        people, tracks = _people(conn, missing)
+        for i in missing:
+            cache[i] = (people.get(i), tracks.get(i, []))
+    people = {i: cache[i][0] for i in ids if cache[i][0] is not None}
+    tracks = {i: cache[i][1] for i in ids if cache[i][1]}
+    return people, defaultdict(list, tracks)
+
+
 def _rows(conn, columns, user_column, ids):
     query = select(*columns)
     if ids is not None:
@@ -76,10 +92,15 @@ def _rows(conn, columns, user_column, ids):
     return conn.execute(query)
 
 
-def contributions(conn, ids, kinds=ALL_KINDS, dialect: str = "sqlite") -> Cells:
-    """Return the cells the people `ids` (None: everyone) make, for these kinds."""
+def contributions(
+    conn, ids, kinds=ALL_KINDS, dialect: str = "sqlite", known=None
+) -> Cells:
+    """Return the cells the people `ids` (None: everyone) make, for these kinds.
+
+    `known` is (people, tracks) as `people_of` returns them, when the caller has them.
+    """
     out: Cells = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    people, tracks = _people(conn, ids)
+    people, tracks = known if known is not None else _people(conn, ids)
 
     def add(kind, key, month, label, person, track, gender="", age="", values=()):
         commune = (person.commune_id or 0) if kind == "trainee_c" else 0
