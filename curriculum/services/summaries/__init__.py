@@ -217,9 +217,13 @@ def _apply(conn, model, keys, values, delta: dict) -> None:
         index_elements=list(keys),
         set_={v: table.c[v] + stmt.excluded[v] for v in values},
     )
+    # Always in the same order: two transactions adding to the same cells (trainees
+    # submitting at once in a workshop) then lock them in the same order, and PostgreSQL
+    # finds no deadlock between them.
+    ordered = sorted(delta.items(), key=lambda item: tuple(map(str, item[0])))
     rows = [
         dict(zip(keys, key, strict=True)) | dict(zip(values, vals, strict=True))
-        for key, vals in delta.items()
+        for key, vals in ordered
     ]
     for start in range(0, len(rows), CHUNK):
         conn.execute(stmt, rows[start : start + CHUNK])
