@@ -181,7 +181,8 @@ def _init_template_gettext(app: Flask) -> None:
         html = fixed.get(key)
         if html is None:
             html = Markup(app.jinja_env.get_template(name).render())  # noqa: S704
-            fixed.clear() if len(fixed) > 64 else None
+            if len(fixed) > 64:  # corrections came and went: drop the old ones
+                fixed.clear()
             fixed[key] = html
         return html
 

@@ -101,7 +101,6 @@ class Heard:
     mime: str
     size: int
     duration_ms: int
-    state: str = "approved"
 
 
 def approved() -> dict[tuple[str, str], Heard]:
@@ -114,7 +113,7 @@ def approved() -> dict[tuple[str, str], Heard]:
     state = current_app.extensions.setdefault("narrations", {"at": None, "rows": {}})
     now = time.monotonic()
     wait = current_app.config["CONTENT_CHECK_SECONDS"]
-    if state["at"] is None or now - state["at"] >= wait or wait <= 0:
+    if state["at"] is None or now - state["at"] >= wait:
         rows = db.session.execute(
             select(
                 Narration.target,
@@ -271,11 +270,6 @@ class Coverage:
     pending: int = 0  # waiting for a second listener
     stale: int = 0  # the text changed after recording
     rejected: int = 0
-
-    @property
-    def missing(self) -> int:
-        """Return the parts with no usable recording."""
-        return self.total - self.approved - self.pending
 
 
 def module_targets(module: Module) -> dict[str, Part]:

@@ -212,7 +212,7 @@ def record():
         errors = form.audio.errors or [_("The form was incomplete. Reload the page.")]
         return _answer(False, str(errors[0]), back, "")
     anchor = _anchor(form.target.data)
-    data = form.audio.data.read(request.max_content_length or 0)
+    data = form.audio.data.read()  # the request's size is limited above
     try:
         narration.record(
             current_user, form.target.data, form.locale.data, form.text_hash.data, data

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, time
 from time import monotonic
 from time import time as wall_clock
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from curriculum.extensions import db
 from curriculum.models import (
     CmgMonthlyReport,
+    QuizAttempt,
     User,
     UserTrack,
 )
@@ -105,6 +106,22 @@ def in_place(filters: Filters) -> list:
     if filters.commune_id is not None:
         out.append(User.commune_id == filters.commune_id)
     return out
+
+
+def attempts_in(query, filters: Filters):
+    """Narrow a query of quiz attempts to the filters' place and track."""
+    if in_place(filters):
+        query = query.join(User, User.id == QuizAttempt.user_id).where(
+            *in_place(filters)
+        )
+    if filters.track:
+        query = query.where(
+            exists().where(
+                UserTrack.user_id == QuizAttempt.user_id,
+                UserTrack.track == filters.track,
+            )
+        )
+    return query
 
 
 def trainee_rows(filters: Filters, *columns):

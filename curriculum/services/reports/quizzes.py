@@ -2,21 +2,19 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, case, distinct, exists, func, literal, select, type_coerce
+from sqlalchemy import JSON, case, distinct, func, literal, select, type_coerce
 
 from curriculum.content.model import Quiz
 from curriculum.extensions import db
 from curriculum.models import (
     QuizAttempt,
-    User,
-    UserTrack,
 )
 from curriculum.models.summaries import MICRO, ReportCell
 from curriculum.services.reports import summary
 from curriculum.services.reports.filters import (
     Filters,
+    attempts_in,
     in_period,
-    in_place,
 )
 from curriculum.services.summaries import items
 
@@ -53,17 +51,7 @@ def _raw_quizzes(filters: Filters, people: bool = True) -> dict:
         .where(*in_period(QuizAttempt.submitted_at, filters))
         .group_by(QuizAttempt.quiz_key)
     )
-    if in_place(filters):
-        query = query.join(User, User.id == QuizAttempt.user_id).where(
-            *in_place(filters)
-        )
-    if filters.track:
-        query = query.where(
-            exists().where(
-                UserTrack.user_id == QuizAttempt.user_id,
-                UserTrack.track == filters.track,
-            )
-        )
+    query = attempts_in(query, filters)
     return {
         key: [attempts, int(passed or 0), float(total or 0), takers]
         for key, attempts, passed, total, takers in db.session.execute(query)
@@ -77,18 +65,7 @@ def _raw_people(filters: Filters) -> dict:
         .where(*in_period(QuizAttempt.submitted_at, filters))
         .group_by(QuizAttempt.quiz_key)
     )
-    if in_place(filters):
-        query = query.join(User, User.id == QuizAttempt.user_id).where(
-            *in_place(filters)
-        )
-    if filters.track:
-        query = query.where(
-            exists().where(
-                UserTrack.user_id == QuizAttempt.user_id,
-                UserTrack.track == filters.track,
-            )
-        )
-    return dict(db.session.execute(query).all())
+    return dict(db.session.execute(attempts_in(query, filters)).all())
 
 
 def _cells_quizzes(filters: Filters, months: tuple) -> dict:
@@ -162,18 +139,7 @@ def _latest(quiz: Quiz, filters: Filters, column):
         .order_by(QuizAttempt.id.desc())
         .limit(ITEM_SAMPLE)
     )
-    if in_place(filters):
-        query = query.join(User, User.id == QuizAttempt.user_id).where(
-            *in_place(filters)
-        )
-    if filters.track:
-        query = query.where(
-            exists().where(
-                UserTrack.user_id == QuizAttempt.user_id,
-                UserTrack.track == filters.track,
-            )
-        )
-    return query
+    return attempts_in(query, filters)
 
 
 def _graded(quiz: Quiz, filters: Filters, raw: bool) -> list[tuple[float, set]]:
